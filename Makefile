@@ -1,0 +1,90 @@
+# exodb: an exokernel-backed database storage engine.
+#
+#   make            build everything into build/
+#   make test       run every test (unit, CLI, exokern in QEMU)
+#   make bench      the main job: the benchmark suite
+#   make deps       install missing Debian packages (the other targets call it)
+#   make clean
+#
+# Library sources are found by wildcard: a new .c file in exokern/core,
+# dblibos, dblibos/port, engine or sqlite-vfs joins libexodb; a new
+# tests/unit/test_NAME.c becomes build/test/test_NAME, linked with the
+# sanitizer build of the library.
+
+BUILD   ?= build
+CC      ?= gcc
+Q       ?= @
+
+WARN     = -Wall -Wextra -Werror
+INCS     = -Iexokern/include -Iexokern/core -Idblibos -Iengine
+BASEFLAGS = -std=gnu11 -g -D_GNU_SOURCE $(WARN) $(INCS) -MMD -MP -pthread
+CFLAGS  ?= -O2
+SANFLAGS = -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
+	   -fno-sanitize-recover=all
+LDLIBS   = -luring -laio -lpthread -lm
+
+# port/exokern.c is bare metal: it is built by exokern/kernel.mk only.
+LIB_SRC  = $(wildcard exokern/core/*.c) \
+	   $(filter-out dblibos/port/exokern.c, \
+	     $(wildcard dblibos/*.c dblibos/port/*.c)) \
+	   $(wildcard engine/*.c sqlite-vfs/*.c)
+LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+SAN_OBJ  = $(LIB_SRC:%.c=$(BUILD)/san/%.o)
+
+CLI_SRC  = $(wildcard engine/cli/*.c)
+BENCH_SRC = $(wildcard bench/*.c)
+TEST_SRC = $(wildcard tests/unit/test_*.c)
+TEST_BIN = $(TEST_SRC:tests/unit/%.c=$(BUILD)/test/%)
+TESTLIB_SRC = $(wildcard tests/unit/lib/*.c)
+
+LIBA     = $(BUILD)/lib/libexodb.a
+LIBSAN   = $(BUILD)/lib/libexodb-san.a
+
+.PHONY: all deps test test-unit test-cli bench clean
+all: $(BUILD)/bin/exodb $(BUILD)/bin/exobench $(LIBA)
+
+deps:
+	$(Q)sh tools/deps.sh
+
+$(BUILD)/obj/%.o: %.c | deps
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(BASEFLAGS) $(CFLAGS) -fPIC -c $< -o $@
+
+$(BUILD)/san/%.o: %.c | deps
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(BASEFLAGS) $(SANFLAGS) -c $< -o $@
+
+$(LIBA): $(LIB_OBJ)
+	@mkdir -p $(@D)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(LIBSAN): $(SAN_OBJ)
+	@mkdir -p $(@D)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/bin/exodb: $(CLI_SRC:%.c=$(BUILD)/obj/%.o) $(LIBA)
+	@mkdir -p $(@D)
+	$(Q)$(CC) -pthread -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bin/exobench: $(BENCH_SRC:%.c=$(BUILD)/obj/%.o) $(LIBA)
+	@mkdir -p $(@D)
+	$(Q)$(CC) -pthread -o $@ $^ $(LDLIBS)
+
+$(BUILD)/test/%: tests/unit/%.c $(TESTLIB_SRC:%.c=$(BUILD)/san/%.o) $(LIBSAN) | deps
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(BASEFLAGS) $(SANFLAGS) -Itests/unit -o $@ $^ -lcmocka $(LDLIBS)
+
+test: test-unit test-cli
+test-unit: $(TEST_BIN)
+	$(Q)sh tests/run-unit.sh $(TEST_BIN)
+test-cli: all
+	$(Q)BUILD=$(BUILD) sh tests/run-cli.sh
+
+bench: all
+	$(Q)sh bench/run.sh
+
+clean:
+	rm -rf $(BUILD)
+
+-include exokern/kernel.mk
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
