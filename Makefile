@@ -41,6 +41,7 @@ LIBA     = $(BUILD)/lib/libexodb.a
 LIBSAN   = $(BUILD)/lib/libexodb-san.a
 
 .PHONY: all deps test test-unit test-cli bench clean
+.SECONDARY:
 all: $(BUILD)/bin/exodb $(BUILD)/bin/exobench $(LIBA)
 
 deps:

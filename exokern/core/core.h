@@ -63,7 +63,6 @@ void core_disk_close(struct core_disk *d);
 /* Owners.  Capability: any bytes, 1..EXO_CAP_MAX long; only its SHA-256 is
  * kept.  With create, an unknown capability becomes a new owner (persisted);
  * without, it is EXO_ENOENT. */
-#define EXO_CAP_MAX 256
 int core_owner_attach(struct core_disk *d, const void *cap, size_t len,
 		      int create, uint32_t *owner);
 
@@ -151,6 +150,11 @@ int core_io_check(const struct core_disk *d, uint32_t owner,
 /* Record an accepted request; returns its slot (>= 0) or EXO_EAGAIN. */
 int core_inflight_add(struct core_inflight *f, const struct exo_ioreq *r);
 void core_inflight_done(struct core_inflight *f, uint32_t slot);
+/* EXO_EBUSY if a request in flight uses a block of [bno, bno+nb) or a page
+ * of [ppn, ppn+np) (a zero count skips that range): blocks and pages are
+ * never freed under I/O, or a late DMA would reach their next owner. */
+int core_inflight_busy(const struct core_inflight *f, exo_bno bno,
+		       uint64_t nb, exo_ppn ppn, uint64_t np);
 
 /* ---- utilities ---- */
 

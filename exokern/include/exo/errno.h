@@ -21,7 +21,7 @@
 #define EXO_EBADDISK -9  /* not an exodb disk (no label magic) */
 #define EXO_ECORRUPT -10 /* label or ownership map fails its checksum */
 #define EXO_EVERSION -11 /* on-disk format version not supported */
-#define EXO_EBUSY    -12 /* disk attached by another process */
+#define EXO_EBUSY    -12 /* disk attached elsewhere, or blocks/pages under I/O */
 #define EXO_ENOENT   -13 /* no such disk, owner or capability */
 #define EXO_EFAULT   -14 /* bad address passed to a system call */
 #define EXO_ENOSYS   -15 /* no such system call */

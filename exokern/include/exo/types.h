@@ -16,6 +16,7 @@
 #define EXO_PAGE_SIZE  4096u
 #define EXO_BLOCK_SIZE 4096u
 #define EXO_PAGE_SHIFT 12
+#define EXO_CAP_MAX    256 /* longest capability, in bytes */
 
 typedef uint64_t exo_ppn; /* physical page number */
 typedef uint64_t exo_bno; /* disk block number */
