@@ -40,7 +40,7 @@ TESTLIB_SRC = $(wildcard tests/unit/lib/*.c)
 LIBA     = $(BUILD)/lib/libexodb.a
 LIBSAN   = $(BUILD)/lib/libexodb-san.a
 
-.PHONY: all deps test test-unit test-cli bench clean
+.PHONY: all deps test test-unit test-cli test-fuzz fuzz bench clean
 .SECONDARY:
 all: $(BUILD)/bin/exodb $(BUILD)/bin/exobench $(LIBA)
 
@@ -75,7 +75,33 @@ $(BUILD)/test/%: tests/unit/%.c $(TESTLIB_SRC:%.c=$(BUILD)/san/%.o) $(LIBSAN) | 
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(BASEFLAGS) $(SANFLAGS) -Itests/unit -o $@ $^ -lcmocka $(LDLIBS)
 
-test: test-unit test-cli
+# libFuzzer harnesses (clang): tests/fuzz/fuzz_NAME.c -> build/fuzz/fuzz_NAME,
+# linked with every library source built by clang with the fuzzer's
+# instrumentation.  `make fuzz` runs each for FUZZ_SECONDS; `make test`
+# runs each briefly (FUZZ_SMOKE seconds) so they always build and run.
+FUZZ_SRC  = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN  = $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_OBJ  = $(LIB_SRC:%.c=$(BUILD)/fuzzobj/%.o) \
+	    $(TESTLIB_SRC:%.c=$(BUILD)/fuzzobj/%.o)
+FUZZFLAGS = -O1 -g -fsanitize=fuzzer-no-link,address,undefined
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE ?= 5
+
+$(BUILD)/fuzzobj/%.o: %.c | deps
+	@mkdir -p $(@D)
+	$(Q)clang $(BASEFLAGS) $(FUZZFLAGS) -Itests/unit -c $< -o $@
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ) | deps
+	@mkdir -p $(@D)
+	$(Q)clang $(BASEFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined \
+		-Itests/unit -o $@ $^ $(LDLIBS)
+
+fuzz: $(FUZZ_BIN)
+	$(Q)sh tests/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
+test-fuzz: $(FUZZ_BIN)
+	$(Q)sh tests/run-fuzz.sh $(FUZZ_SMOKE) $(FUZZ_BIN)
+
+test: test-unit test-cli test-fuzz
 test-unit: $(TEST_BIN)
 	$(Q)sh tests/run-unit.sh $(TEST_BIN)
 test-cli: all
