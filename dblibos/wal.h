@@ -121,6 +121,9 @@ typedef int (*wal_apply_fn)(void *ctx, lsn_t lsn, uint16_t type,
 			    const void *payload, uint32_t len);
 int wal_recover(struct wal *w, lsn_t from, uint32_t from_epoch,
 		uint32_t max_epoch, wal_apply_fn apply, void *ctx);
+/* After wal_recover returned EXO_ECORRUPT: the log block holding the bad
+ * record (EXO_BNO_NONE otherwise). */
+exo_bno wal_bad_block(struct wal *w);
 /* Start appending at the end found by recovery, with epoch (which the
  * caller has made durable, higher than max_epoch). */
 int wal_start(struct wal *w, uint32_t epoch);
@@ -129,7 +132,10 @@ int wal_start(struct wal *w, uint32_t epoch);
  * Waits for log space when the log is full (EXO_ENOSPC if the record can
  * never fit: larger than a quarter of the log). */
 int wal_append(struct wal *w, const struct walbatch *b, lsn_t *end);
-/* full: wait until durable >= lsn.  lazy: return at once. */
+/* full: wait until durable >= lsn.  lazy: return at once.  If a flush
+ * fails (EXO_EIO) the log is broken: every later append, commit and flush
+ * not already durable returns that error until the log is closed and
+ * recovered again. */
 int wal_commit(struct wal *w, lsn_t lsn);
 /* Wait until durable >= lsn whatever the mode (the cache's WAL rule). */
 int wal_flush(struct wal *w, lsn_t lsn);
