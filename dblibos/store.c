@@ -2,22 +2,32 @@
  * store.c: create, open, recover, checkpoint and close a store (store.h).
  *
  * Open, in order (each step named by its function):
- *   attach          exo_attach with the capability; the root block is A
- *   load_owned      the owner's extents (recovery and reconcile use them)
- *   read_sb         both superblock copies through a small cache without
- *                   a log (the log's place is in the superblock); the
- *                   valid one with the higher generation wins
- *   open_recover    the log; count_pages, a first pass over the log,
- *                   counts the pages recovery will touch; the cache, with
- *                   room for them; recover: wal_recover from ckpt_lsn,
- *                   redo_record for each record, keeping every page it
- *                   touches pinned (none may be written back before the
- *                   log is positioned; read-only, they stay pinned and
- *                   clean until close)
- *   open_ckpt       read-write: flush the recovered pages, write the
- *                   superblock with epoch + 1 and the checkpoint at the end
- *                   of the log, then wal_start (so no record of the new
- *                   life can be confused with a stale one of an old life)
+ *   open_attach     attach: exo_attach with the capability, an arena for
+ *                   the cache, the log buffer and ARENA_SLACK; the root
+ *                   block is A; load_owned: the owner's extents (recovery
+ *                   and reconcile use them); read_sb: both superblock
+ *                   copies through a small cache without a log (the log's
+ *                   place is in the superblock), the valid one with the
+ *                   higher generation wins; open_log
+ *   open_rw         read-write: the cache, of its usual size; recover:
+ *                   wal_recover from ckpt_lsn, redo_record for each
+ *                   record.  The cache evicts and writes back recovered
+ *                   pages like any dirty page: they hold only changes of
+ *                   records already on the media (wal_recover FLUSHes the
+ *                   device before it reads, and lets wal_flush cover every
+ *                   record read so far), and a page torn by a cut during
+ *                   recovery is rebuilt by the next one from the full image
+ *                   its first change after ckpt_lsn logged.  Then open_ckpt:
+ *                   flush the recovered pages, write the superblock with
+ *                   epoch + 1 and the checkpoint at the end of the log,
+ *                   then wal_start (so no record of the new life can be
+ *                   confused with a stale one of an old life)
+ *   open_ro         read-only: nothing may be written, so every page
+ *                   recovery touches stays pinned and clean until close:
+ *                   count_pages, a first pass over the log, counts them
+ *                   (more than ro_limit is EXO_ENOMEM); if the arena has
+ *                   no room for them, detach and attach again with more;
+ *                   recover into a cache enlarged by them
  *   balloc_open     the allocator; check_torn: a page torn by a cut and
  *                   never repaired by a full image must be free
  *   reconcile       kernel ownership against superblock + log + chunks
@@ -57,7 +67,7 @@
 #define GATE_PCT       60  /* writers wait for a checkpoint above this */
 #define CKPT_PCT       50  /* the checkpointer starts above this */
 #define ARENA_SLACK    64
-#define RECOVERY_PAGES 16384 /* arena room for the pages recovery pins */
+#define RO_PAGES_DEFAULT 262144 /* read-only recovery: 1 GiB of pages */
 
 EXO_STATIC_ASSERT(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 		  "on-disk structs are little-endian");
@@ -106,6 +116,8 @@ struct store {
 	size_t nowned;
 	struct rmap pins;  /* read-only: recovered frames, kept pinned */
 	struct rmap torn;  /* pages that failed their checksum in recovery */
+	uint64_t ro_room;  /* read-only: arena pages for the pins */
+	uint64_t ro_max;   /* read-only: the most pins recovery may need */
 };
 
 /* ---- the superblock ---- */
@@ -332,41 +344,62 @@ static int owned(const struct store *s, exo_bno bno)
 	return 0;
 }
 
-/* The frame of bno for redo, and its LSN as recovery sees it.  Every
- * frame recovery touches stays pinned in s->pins until recovery ends (so
- * no recovered page is written back before the log is positioned; the
- * cache was sized for them).  Returns 1 if the page is torn (failed its
- * checksum). */
+/*
+ * The frame of bno for redo, pinned, and its LSN as recovery sees it.
+ * Read-write, redo_put unpins it: the cache may then write it back and
+ * evict it like any dirty page.  Read-only, nothing may be written, so
+ * every frame recovery touches stays pinned in s->pins (never dirty, its
+ * LSN kept there) until close; open_ro sized the cache for them.  Returns
+ * 1 if the page is torn (failed its checksum).
+ */
 static int redo_get(struct store *s, exo_bno bno, int full,
-		    struct rmap_ent **pin)
+		    struct cpage **pg, lsn_t *lsn)
 {
-	struct cpage *pg;
+	struct rmap_ent *pin;
 	int rc;
 
-	*pin = rmap_get(&s->pins, bno, 0);
-	if (*pin)
+	pin = s->o.read_only ? rmap_get(&s->pins, bno, 0) : NULL;
+	if (pin) {
+		*pg = pin->pg;
+		*lsn = pin->lsn;
 		return 0;
-	rc = cache_get(s->c, bno, full ? CACHE_NEW : 0, &pg);
+	}
+	rc = cache_get(s->c, bno, full ? CACHE_NEW : 0, pg);
 	if (rc == EXO_ECORRUPT && !full)
 		return 1;
 	if (rc < 0)
 		return rc;
-	*pin = rmap_get(&s->pins, bno, 1);
-	if (!*pin) {
-		cache_put(s->c, pg);
+	*lsn = cpage_lsn(*pg);
+	if (!s->o.read_only)
+		return 0;
+	pin = rmap_get(&s->pins, bno, 1);
+	if (!pin) {
+		cache_put(s->c, *pg);
 		return EXO_ENOMEM;
 	}
-	(*pin)->pg = pg;
-	(*pin)->lsn = cpage_lsn(pg);
+	pin->pg = *pg;
+	pin->lsn = *lsn;
 	return 0;
+}
+
+/* Done with the frame of bno from redo_get; lsn is its LSN now. */
+static void redo_put(struct store *s, exo_bno bno, struct cpage *pg,
+		     lsn_t lsn)
+{
+	if (s->o.read_only)
+		rmap_get(&s->pins, bno, 0)->lsn = lsn;
+	else
+		cache_put(s->c, pg);
 }
 
 /* Redo one WAL_OP_PAGE op of the record ending at end.  Read-only,
  * frames are changed but never marked dirty. */
 static int redo_page(struct store *s, const void *p, uint32_t len, lsn_t end)
 {
-	struct rmap_ent *pin, *t;
+	struct rmap_ent *t;
+	struct cpage *pg;
 	exo_bno bno;
+	lsn_t lsn;
 	int full, rc;
 
 	if (pageop_check(p, len, &bno, &full) < 0)
@@ -376,7 +409,7 @@ static int redo_page(struct store *s, const void *p, uint32_t len, lsn_t end)
 	t = rmap_get(&s->torn, bno, 0);
 	if (!full && t && t->torn)
 		return 0; /* wait for a full image */
-	rc = redo_get(s, bno, full, &pin);
+	rc = redo_get(s, bno, full, &pg, &lsn);
 	if (rc == 1) {
 		t = rmap_get(&s->torn, bno, 1);
 		if (!t)
@@ -388,14 +421,16 @@ static int redo_page(struct store *s, const void *p, uint32_t len, lsn_t end)
 		return rc;
 	if (t)
 		t->torn = 0;
-	if (!full && pin->lsn >= end)
-		return 0; /* the page has it already */
-	cache_latch(pin->pg, 1);
-	pageop_apply(p, len, cpage_data(pin->pg));
+	if (!full && lsn >= end) {
+		redo_put(s, bno, pg, lsn); /* the page has it already */
+		return 0;
+	}
+	cache_latch(pg, 1);
+	pageop_apply(p, len, cpage_data(pg));
 	if (!s->o.read_only)
-		cache_dirty(s->c, pin->pg, end);
-	cache_unlatch(pin->pg, 1);
-	pin->lsn = end;
+		cache_dirty(s->c, pg, end);
+	cache_unlatch(pg, 1);
+	redo_put(s, bno, pg, end);
 	return 0;
 }
 
@@ -439,7 +474,8 @@ static int redo_record(void *ctx, lsn_t lsn, uint16_t type,
 	return rc ? rc : err;
 }
 
-/* wal_apply_fn of the read-only sizing pass: note each page redone. */
+/* wal_apply_fn of the read-only sizing pass: note each page redone;
+ * EXO_ENOMEM as soon as there are more than ro_max. */
 static int count_record(void *ctx, lsn_t lsn, uint16_t type,
 			const void *payload, uint32_t len)
 {
@@ -457,13 +493,13 @@ static int count_record(void *ctx, lsn_t lsn, uint16_t type,
 			continue;
 		if (pageop_check(op + 1, op->len, &bno, NULL) < 0)
 			return EXO_ECORRUPT;
-		if (!rmap_get(&s->pins, bno, 1))
+		if (!rmap_get(&s->pins, bno, 1) || s->pins.n > s->ro_max)
 			return EXO_ENOMEM;
 	}
 	return err;
 }
 
-/* The pages recovery will pin: a first pass over the log. */
+/* Read-only: the pages recovery will pin, a first pass over the log. */
 static int count_pages(struct store *s, uint64_t *n)
 {
 	int rc;
@@ -878,9 +914,15 @@ static int attach(struct store *s, const char *disk, const void *cap,
 		.io = s->o.io,
 	};
 
-	ao.npages = s->o.cache_pages + ARENA_SLACK + RECOVERY_PAGES +
+	ao.npages = s->o.cache_pages + ARENA_SLACK + s->ro_room +
 		    (s->o.log_buf_pages ? s->o.log_buf_pages : 1024);
 	return exo_attach(&ao, &s->e);
+}
+
+/* Read-only: the most pages recovery may keep pinned. */
+static uint64_t ro_limit(const struct store *s)
+{
+	return s->o.ro_max_pages ? s->o.ro_max_pages : RO_PAGES_DEFAULT;
 }
 
 static int open_log(struct store *s)
@@ -914,10 +956,27 @@ static void unpin_all(struct store *s)
 	rmap_free(&s->pins);
 }
 
+/* Close the log and detach; returns the error of the log's close. */
+static int detach(struct store *s)
+{
+	int rc = 0;
+
+	if (s->w)
+		rc = wal_close(s->w);
+	if (s->d)
+		dio_close(s->d);
+	if (s->e)
+		exo_detach(s->e);
+	s->w = NULL;
+	s->d = NULL;
+	s->e = NULL;
+	return rc;
+}
+
 /* Release everything; returns the first error of the log's close. */
 static int teardown(struct store *s)
 {
-	int rc = 0;
+	int rc;
 
 	stop_thread(s);
 	if (s->b)
@@ -926,12 +985,7 @@ static int teardown(struct store *s)
 		unpin_all(s);
 		cache_close(s->c);
 	}
-	if (s->w)
-		rc = wal_close(s->w);
-	if (s->d)
-		dio_close(s->d);
-	if (s->e)
-		exo_detach(s->e);
+	rc = detach(s);
 	rmap_free(&s->pins);
 	rmap_free(&s->torn);
 	free(s->owned);
@@ -944,33 +998,9 @@ static int teardown(struct store *s)
 	return rc;
 }
 
-/* Recovery with a cache enlarged by the pages it pins; read-write, the
- * checkpoint that follows it, and the cache back to its size. */
-static int open_recover(struct store *s)
-{
-	uint64_t n = 0;
-	int rc;
-
-	rc = open_log(s);
-	if (rc == 0)
-		rc = count_pages(s, &n);
-	if (rc == 0)
-		rc = open_cache(s, s->o.cache_pages + n);
-	if (rc == 0)
-		rc = recover(s);
-	if (rc < 0 || s->o.read_only)
-		return rc;
-	unpin_all(s);
-	rc = open_ckpt(s);
-	if (rc < 0 || n == 0)
-		return rc;
-	cache_close(s->c);
-	s->c = NULL;
-	return open_cache(s, s->o.cache_pages);
-}
-
-static int open_steps(struct store *s, const char *disk, const void *cap,
-		      size_t cap_len)
+/* Attach, find the superblock, open the log (not yet recovered). */
+static int open_attach(struct store *s, const char *disk, const void *cap,
+		       size_t cap_len)
 {
 	int rc;
 
@@ -988,7 +1018,67 @@ static int open_steps(struct store *s, const char *disk, const void *cap,
 	if (rc == 0)
 		rc = read_sb(s);
 	if (rc == 0)
-		rc = open_recover(s);
+		rc = open_log(s);
+	return rc;
+}
+
+/* Read-write: recovery through the cache of its usual size (recovered
+ * pages are written back as it needs room), then the checkpoint. */
+static int open_rw(struct store *s, const char *disk, const void *cap,
+		   size_t cap_len)
+{
+	int rc;
+
+	rc = open_attach(s, disk, cap, cap_len);
+	if (rc == 0)
+		rc = open_cache(s, s->o.cache_pages);
+	if (rc == 0)
+		rc = recover(s);
+	if (rc == 0)
+		rc = open_ckpt(s);
+	return rc;
+}
+
+/*
+ * Read-only: count the pages recovery will pin; if the arena has no room
+ * for them, attach again with room for that many (room only grows and
+ * the count is bounded by ro_max, so this ends); then recover into a
+ * cache enlarged by them.
+ */
+static int open_ro(struct store *s, const char *disk, const void *cap,
+		   size_t cap_len)
+{
+	uint64_t n = 0;
+	int rc;
+
+	s->ro_max = ro_limit(s);
+	for (;;) {
+		rc = open_attach(s, disk, cap, cap_len);
+		if (rc == 0)
+			rc = count_pages(s, &n);
+		if (rc < 0 || n <= s->ro_room)
+			break;
+		s->ro_room = n;
+		rc = detach(s);
+		if (rc < 0)
+			return rc;
+	}
+	if (rc == 0)
+		rc = open_cache(s, s->o.cache_pages + n);
+	if (rc == 0)
+		rc = recover(s);
+	return rc;
+}
+
+static int open_steps(struct store *s, const char *disk, const void *cap,
+		      size_t cap_len)
+{
+	int rc;
+
+	if (s->o.read_only)
+		rc = open_ro(s, disk, cap, cap_len);
+	else
+		rc = open_rw(s, disk, cap, cap_len);
 	if (rc == 0)
 		rc = balloc_open(s, s->sb.balloc_root, &s->b);
 	if (rc == 0)

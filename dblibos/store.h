@@ -62,9 +62,16 @@
  * full-page image rebuilds it; if none does and the page is allocated,
  * the open fails with EXO_ECORRUPT naming the block (a free page may stay
  * torn: it is never read, and is written whole when allocated again).
+ * Recovery needs no more memory than the cache: recovered pages are
+ * written back whenever the cache needs room, like any dirty page (they
+ * hold only changes of records already durable in the log; a page torn
+ * by a cut during recovery is rebuilt from its full image by the next).
  * Then the store checkpoints (recovered pages written, new epoch in the
  * superblock) before it appends.  Read-only: recovery is done in memory
- * only (recovered frames stay pinned and clean) and nothing is written.
+ * only and nothing is written, so every page it redoes stays pinned and
+ * clean until close, in a cache enlarged by their number (counted by a
+ * first pass over the log); more than store_opts.ro_max_pages of them
+ * (default 262144, 1 GiB) fails the open with EXO_ENOMEM.
  *
  * Errors.  0 or a negative EXO_E* code.  If the log fails (EXO_EIO, or a
  * dead attachment after a power cut), the commit returns the error and the
@@ -162,6 +169,8 @@ struct store_opts {
 				  * flushed): the next open recovers */
 	exo_bno *bad;            /* if set, store_open's EXO_ECORRUPT puts the
 				  * block at fault here (or EXO_BNO_NONE) */
+	uint64_t ro_max_pages;   /* read-only: the most pages recovery may
+				  * keep in memory (0: 262144, 1 GiB) */
 };
 
 /* Create a store for capability cap on disk (an image file, a block

@@ -64,9 +64,19 @@
  * appended after the bad one became durable lies within it.  apply gets
  * each record's own LSN (its position; it ends at that plus the 40-byte
  * header plus the payload padded to 8).  Finally the valid prefix of the
- * last, partial block stays in its slot so appends continue in it, and
- * the device is flushed, so what recovery found is durable before anything
- * new is stamped with it.
+ * last, partial block stays in its slot so appends continue in it.
+ *
+ * Recovery and the WAL rule.  Before it reads anything, wal_recover
+ * FLUSHes the device: after a process crash (not a power cut) the records
+ * it is about to read may still sit in the device's volatile cache, and
+ * could vanish at a later power cut; after the FLUSH, everything the scan
+ * reads is durable, and so is what recovery found before anything new is
+ * stamped with it.  While the scan runs (scanning), each record counts as
+ * durable from the moment it is read and checked, before apply sees it
+ * (scanned: the end of that record), so wal_flush(lsn) returns 0 at once
+ * for lsn <= scanned and EXO_EINVAL beyond: the cache may write back a
+ * page recovery has redone as soon as its LSN is covered, like any other
+ * dirty page.
  */
 #include <assert.h>
 #include <stdlib.h>
@@ -110,6 +120,8 @@ struct wal {
 	lsn_t need; /* highest LSN a committer has waited for */
 	uint32_t epoch, max_epoch;
 	int started, recovered, appending, flushing, closing, kick;
+	int scanning;  /* wal_recover is applying records */
+	lsn_t scanned; /* scanning: end of the last record read and checked */
 	int broken; /* a flush failed: the error, sticky */
 	exo_bno bad_block;
 	struct wal_stats st;
@@ -579,7 +591,10 @@ int wal_flush(struct wal *w, lsn_t lsn)
 	if (!w)
 		return EXO_EINVAL;
 	dl_lock(&w->lock);
-	rc = lsn > w->end ? EXO_EINVAL : wait_durable(w, lsn);
+	if (w->scanning)
+		rc = lsn > w->scanned ? EXO_EINVAL : 0;
+	else
+		rc = lsn > w->end ? EXO_EINVAL : wait_durable(w, lsn);
 	dl_unlock(&w->lock);
 	return rc;
 }
@@ -707,6 +722,15 @@ static int position_at(struct wal *w, lsn_t tail, lsn_t end)
 	return 0;
 }
 
+/* The record ending at lsn was read and checked: it is durable (the
+ * device was flushed before the scan), wal_flush may say so. */
+static void set_scanned(struct wal *w, lsn_t lsn)
+{
+	dl_lock(&w->lock);
+	w->scanned = lsn;
+	dl_unlock(&w->lock);
+}
+
 /* Scan from `from`, apply each valid record; the end through *end. */
 static int scan(struct wal *w, lsn_t from, uint32_t *epoch, uint32_t hi,
 		wal_apply_fn apply, void *ctx, lsn_t *end)
@@ -722,6 +746,7 @@ static int scan(struct wal *w, lsn_t from, uint32_t *epoch, uint32_t hi,
 		if (rc == 0 || pos + rec_size(h.len) - from > w->logmax)
 			break;
 		if (apply) {
+			set_scanned(w, pos + rec_size(h.len));
 			rc = apply(ctx, pos, h.type, w->rec, h.len);
 			if (rc)
 				return rc;
@@ -749,13 +774,21 @@ int wal_recover(struct wal *w, lsn_t from, uint32_t from_epoch,
 		return rc;
 	w->bad_block = EXO_BNO_NONE;
 	w->rd_lo = w->rd_hi = 0;
-	rc = scan(w, from, &epoch, max_epoch, apply, ctx, &end);
+	rc = flush_device(w);
+	if (rc == 0) {
+		dl_lock(&w->lock);
+		w->scanning = 1;
+		w->scanned = from;
+		dl_unlock(&w->lock);
+		rc = scan(w, from, &epoch, max_epoch, apply, ctx, &end);
+		dl_lock(&w->lock);
+		w->scanning = 0;
+		dl_unlock(&w->lock);
+	}
 	if (rc == 0)
 		rc = check_corrupt(w, end, epoch, max_epoch);
 	if (rc == 0)
 		rc = position_at(w, from, end);
-	if (rc == 0)
-		rc = flush_device(w);
 	free(w->rec);
 	w->rec = NULL;
 	w->rec_cap = 0;

@@ -112,11 +112,15 @@ int wal_open(struct exo *e, struct dio *d, const struct wal_opts *o,
 /* Stops the lazy flusher, flushes everything appended, frees. */
 int wal_close(struct wal *w);
 
-/* Recovery: scan from lsn `from` (whose records must have epoch >=
- * from_epoch and <= max_epoch), call apply for each valid record in
- * order, stop at the end of the log.  Then the log is positioned at the
- * end; appends are refused until wal_start.  apply's non-zero return
- * stops recovery with that error. */
+/* Recovery: FLUSH the device (so every record the scan reads is
+ * durable, even one a crashed process left in the device's cache), scan
+ * from lsn `from` (whose records must have epoch >= from_epoch and <=
+ * max_epoch), call apply for each valid record in order, stop at the end
+ * of the log.  Then the log is positioned at the end; appends are refused
+ * until wal_start.  apply's non-zero return stops recovery with that
+ * error.  While apply runs, wal_flush(lsn) returns 0 at once for lsn up
+ * to the end of the record being applied (it is durable), so a cache may
+ * write back pages recovery redoes. */
 typedef int (*wal_apply_fn)(void *ctx, lsn_t lsn, uint16_t type,
 			    const void *payload, uint32_t len);
 int wal_recover(struct wal *w, lsn_t from, uint32_t from_epoch,
@@ -137,7 +141,9 @@ int wal_append(struct wal *w, const struct walbatch *b, lsn_t *end);
  * not already durable returns that error until the log is closed and
  * recovered again. */
 int wal_commit(struct wal *w, lsn_t lsn);
-/* Wait until durable >= lsn whatever the mode (the cache's WAL rule). */
+/* Wait until durable >= lsn whatever the mode (the cache's WAL rule).
+ * EXO_EINVAL past the end of the log (during recovery: past the record
+ * being applied). */
 int wal_flush(struct wal *w, lsn_t lsn);
 
 lsn_t wal_end(struct wal *w);     /* next record's LSN */

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "balloc.h"
+#include "core.h"
 #include "obj.h"
 #include "port/fault.h"
 #include "store.h"
@@ -495,6 +496,243 @@ static void test_read_only(void **state)
 	free(before);
 	free(after);
 	assert_int_equal(fault_disk_destroy("st_ro"), 0);
+}
+
+/* ---- recovery larger than the cache ---- */
+
+#define MANY      2000 /* pages a log touches, many more than the cache */
+#define MARK_WORD 40   /* the word a small change sets */
+
+/* Blocks a test allocated, any number, marked for store_check. */
+struct blocks {
+	exo_bno *bno;
+	int n;
+};
+
+static int mark_blocks(struct store *s, struct store_checker *c, void *arg)
+{
+	struct blocks *b = arg;
+	int i, rc;
+
+	(void)s;
+	for (i = 0; i < b->n; i++) {
+		rc = store_check_mark(c, b->bno[i], 1);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* n transactions, each a new page with pattern base + i, into b. */
+static void commit_each(struct store *s, struct blocks *b, int n,
+			uint64_t base)
+{
+	struct dtx *t;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		assert_int_equal(dtx_begin(s, &t), 0);
+		b->bno[b->n] = new_page(t, base + (uint64_t)b->n);
+		b->n++;
+		assert_int_equal(dtx_commit(t, NULL), 0);
+	}
+}
+
+static void check_each(struct store *s, const struct blocks *b,
+		       uint64_t base)
+{
+	int i;
+
+	for (i = 0; i < b->n; i++)
+		assert_int_equal(page_is(s, b->bno[i], base + (uint64_t)i), 1);
+	assert_int_equal(store_check(s, mark_blocks, (void *)b), 0);
+}
+
+/* A log touching MANY pages since its checkpoint, recovered by a cache of
+ * 64 pages: read-write, recovery writes pages back as it goes, in an
+ * arena no larger than the cache asks; read-only, it pins them all, or
+ * fails cleanly past ro_max_pages. */
+static void test_recover_many_pages(void **state)
+{
+	const char *disk = disk_new("st_many", 32768);
+	struct store_opts o = opts();
+	struct blocks b = { calloc(MANY, sizeof(exo_bno)), 0 };
+	struct store *s;
+	int round;
+
+	(void)state;
+	assert_non_null(b.bno);
+	o.cache_pages = 64;
+	o.log_blocks = 8192;
+	o.manual_ckpt = 1;
+	s = create(disk, &o);
+	commit_each(s, &b, MANY, 7000);
+	assert_int_equal(store_sb(s)->gen, 1); /* no checkpoint since create */
+	assert_int_equal(store_close(s), 0);
+
+	o.read_only = 1;
+	o.ro_max_pages = MANY / 2;
+	assert_int_equal(store_open(disk, CAP, CAPLEN, &o, &s), EXO_ENOMEM);
+	o.ro_max_pages = 0;
+	s = open_store(disk, &o);
+	check_each(s, &b, 7000);
+	assert_int_equal(exo_info(store_exo(s))->io_writes, 0);
+	assert_int_equal(store_close(s), 0);
+
+	o.read_only = 0;
+	for (round = 0; round < 2; round++) {
+		s = open_store(disk, &o);
+		assert_true(exo_info(store_exo(s))->pages_total < MANY / 4);
+		check_each(s, &b, 7000);
+		assert_int_equal(store_close(s), 0);
+	}
+	free(b.bno);
+	assert_int_equal(fault_disk_destroy("st_many"), 0);
+}
+
+/* What a cut during an open left on the media of pages b. */
+struct wb_seen {
+	int sb_same; /* both superblocks as before: no checkpoint yet */
+	int half;    /* pages with their first change only, sealed */
+	int torn;    /* pages failing their checksum */
+};
+
+static uint64_t mark_of(uint64_t pat)
+{
+	return ~pat;
+}
+
+static int page_is_zero_raw(const uint8_t *blk)
+{
+	static const uint8_t zero[BLK];
+
+	return memcmp(blk, zero, BLK) == 0;
+}
+
+static void wb_inspect(const char *name, const uint8_t *before,
+		       const struct blocks *b, exo_bno sb_a,
+		       struct wb_seen *w)
+{
+	static const uint8_t zero4[4];
+	uint8_t blk[BLK], want[BLK];
+	struct cache_hdr h;
+	uint32_t crc;
+	int i;
+
+	memset(w, 0, sizeof(*w));
+	assert_int_equal(fault_disk_read_raw(name, sb_a, 1, blk), 0);
+	w->sb_same = memcmp(blk, before + sb_a * BLK, BLK) == 0;
+	assert_int_equal(fault_disk_read_raw(name, sb_a + 1, 1, blk), 0);
+	w->sb_same &= memcmp(blk, before + (sb_a + 1) * BLK, BLK) == 0;
+	for (i = 0; i < b->n; i++) {
+		assert_int_equal(fault_disk_read_raw(name, b->bno[i], 1, blk),
+				 0);
+		memcpy(&h, blk, sizeof(h));
+		crc = crc32c(crc32c(0, zero4, 4), blk + 4, BLK - 4);
+		fill(want, 300 + (uint64_t)i);
+		if (crc != h.crc)
+			w->torn += !page_is_zero_raw(blk);
+		else if (!memcmp(blk + CACHE_HDR, want + CACHE_HDR,
+				 BLK - CACHE_HDR))
+			w->half++;
+	}
+}
+
+/* The page holds pattern pat with its mark word set. */
+static int page_marked(struct store *s, exo_bno bno, uint64_t pat)
+{
+	uint8_t want[BLK];
+	struct cpage *pg;
+	uint64_t mark = mark_of(pat);
+	int rc;
+
+	fill(want, pat);
+	memcpy(want + MARK_WORD * 8, &mark, 8);
+	store_read_begin(s);
+	rc = cache_get(store_cache(s), bno, 0, &pg);
+	if (rc == 0) {
+		rc = !memcmp((uint8_t *)cpage_data(pg) + CACHE_HDR,
+			     want + CACHE_HDR, BLK - CACHE_HDR);
+		cache_put(store_cache(s), pg);
+	}
+	store_read_end(s);
+	return rc;
+}
+
+/*
+ * Pages created (full images) then changed a little (byte ranges) are
+ * only in the log; an open with a 32-page cache writes recovered pages
+ * back during recovery.  Cut the power at points spread over that open,
+ * tearing unflushed writes: some cuts leave written-back pages holding
+ * only their first change, or torn, under the old superblock.  The next
+ * open recovers every page exactly.
+ */
+static void test_recovery_writeback_cut(void **state)
+{
+	const uint64_t nb = 4096, npages = 300, ncuts = 12;
+	const char *disk = disk_new("st_wbcut", nb);
+	struct store_opts o = opts();
+	struct blocks b = { calloc(npages, sizeof(exo_bno)), 0 };
+	struct fault_plan p = FAULT_PLAN_INIT;
+	int half_seen = 0, torn_seen = 0;
+	struct wb_seen w;
+	struct store *s;
+	struct dtx *t;
+	uint64_t mark, j, i;
+	int64_t nio;
+	exo_bno sb_a;
+	uint8_t *media;
+	void *pg;
+
+	(void)state;
+	assert_non_null(b.bno);
+	o.cache_pages = 1024; /* the workload writes no page back */
+	o.log_blocks = 1024;
+	o.manual_ckpt = 1;
+	s = create(disk, &o);
+	commit_each(s, &b, (int)npages, 300);
+	for (i = 0; i < npages; i++) {
+		assert_int_equal(dtx_begin(s, &t), 0);
+		assert_int_equal(dtx_page(t, b.bno[i], 0, &pg), 0);
+		mark = mark_of(300 + i);
+		memcpy((uint8_t *)pg + MARK_WORD * 8, &mark, 8);
+		assert_int_equal(dtx_commit(t, NULL), 0);
+	}
+	sb_a = store_sb(s)->sb_a;
+	assert_int_equal(store_sb(s)->gen, 1);
+	assert_int_equal(store_close(s), 0);
+	media = media_save("st_wbcut", nb);
+	for (i = 0; i < npages; i++) /* the log is the only copy */
+		assert_true(page_is_zero_raw(media + b.bno[i] * BLK));
+
+	o.cache_pages = 32;
+	plan_none("st_wbcut");
+	s = open_store(disk, &o);
+	nio = fault_io_count("st_wbcut");
+	assert_int_equal(store_close(s), 0);
+	for (j = 1; j <= ncuts; j++) {
+		media_restore("st_wbcut", media, nb);
+		p.seed = j;
+		p.cut_at_io = (uint64_t)nio * j / (ncuts + 1);
+		p.persist_pct = 50;
+		assert_int_equal(fault_set_plan("st_wbcut", &p), 0);
+		if (store_open(disk, CAP, CAPLEN, &o, &s) == 0)
+			store_close(s);
+		plan_none("st_wbcut");
+		wb_inspect("st_wbcut", media, &b, sb_a, &w);
+		half_seen += w.sb_same && w.half > 0;
+		torn_seen += w.sb_same && w.torn > 0;
+		s = open_store(disk, &o);
+		for (i = 0; i < npages; i++)
+			assert_int_equal(page_marked(s, b.bno[i], 300 + i), 1);
+		assert_int_equal(store_check(s, mark_blocks, &b), 0);
+		assert_int_equal(store_close(s), 0);
+	}
+	assert_true(half_seen > 0);
+	assert_true(torn_seen > 0);
+	free(media);
+	free(b.bno);
+	assert_int_equal(fault_disk_destroy("st_wbcut"), 0);
 }
 
 /* Eight pages change together: a cut anywhere leaves all old or all new,
@@ -1058,6 +1296,8 @@ int main(void)
 		cmocka_unit_test(test_recovery),
 		cmocka_unit_test(test_redo_idempotent),
 		cmocka_unit_test(test_read_only),
+		cmocka_unit_test(test_recover_many_pages),
+		cmocka_unit_test(test_recovery_writeback_cut),
 		cmocka_unit_test(test_atomic_batch_cut),
 		cmocka_unit_test(test_torn_page),
 		cmocka_unit_test(test_corrupt_metadata),

@@ -14,7 +14,10 @@
  * cut at every I/O of a workload (acknowledged records all present, no
  * record partial); stale records of an earlier life not resurrected; a
  * bit flip in acknowledged data (EXO_ECORRUPT naming the block); a full
- * log blocking until wal_set_tail; an injected EXO_EIO breaking the log.
+ * log blocking until wal_set_tail; an injected EXO_EIO breaking the log;
+ * recovery FLUSHing the device before it applies anything, and wal_flush
+ * during recovery (at once up to the record being applied, EXO_EINVAL
+ * beyond).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -998,6 +1001,76 @@ static void test_log_full(void **state)
 	assert_int_equal(fault_disk_destroy(t.disk), 0);
 }
 
+/* ---- the WAL rule during recovery ---- */
+
+struct rflush {
+	struct wal *w;
+	const char *disk;
+	size_t n;
+	int bad; /* checks that failed inside apply */
+};
+
+/* wal_apply_fn: nothing may be left in the device's cache, and the log is
+ * durable exactly up to the end of this record. */
+static int rflush_apply(void *ctx, lsn_t lsn, uint16_t type, const void *p,
+			uint32_t len)
+{
+	struct rflush *f = ctx;
+	lsn_t end = lsn + HDRSZ + ((len + 7u) & ~7u);
+
+	(void)type;
+	(void)p;
+	f->bad += fault_unflushed_count(f->disk) != 0;
+	f->bad += wal_flush(f->w, lsn) != 0;
+	f->bad += wal_flush(f->w, end) != 0;
+	f->bad += wal_flush(f->w, end + 8) != EXO_EINVAL;
+	f->n++;
+	return 0;
+}
+
+/*
+ * A write sits in the device's volatile cache when recovery starts (as a
+ * crashed process may leave one): wal_recover FLUSHes before applying,
+ * and wal_flush during apply covers the records read so far only.
+ */
+static void test_recover_flush(void **state)
+{
+	struct tl t = { .buf_pages = 4 };
+	struct rflush f = { .disk = "fault:wal_rflush" };
+	struct exo_ioreq r = { .op = EXO_OP_WRITE, .n = 1 };
+	struct dio_wait wt = { 0 };
+	struct walbatch b;
+	lsn_t end;
+
+	(void)state;
+	walbatch_init(&b);
+	tl_disk(&t, f.disk, 256, 64);
+	tl_open(&t);
+	assert_int_equal(wal_start(t.w, 1), 0);
+	for (uint64_t id = 0; id < 10; id++)
+		assert_int_equal(append_id(t.w, &b, id, 300 + 500 * id, &end),
+				 0);
+	assert_int_equal(wal_commit(t.w, end), 0);
+	assert_int_equal(tl_close(&t), 0);
+
+	tl_open(&t);
+	assert_int_equal(exo_block_alloc(t.e, 0, 1, &r.bno), 0);
+	assert_int_equal(exo_page_alloc(t.e, 0, 1, &r.ppn), 0);
+	assert_int_equal(dio_submit(t.d, &r, 1, &wt), 0);
+	assert_int_equal(dio_wait(t.d, &wt), 0);
+	assert_true(fault_unflushed_count(f.disk) > 0);
+	f.w = t.w;
+	assert_int_equal(wal_recover(t.w, 0, 1, 1, rflush_apply, &f), 0);
+	assert_int_equal(f.n, 10);
+	assert_int_equal(f.bad, 0);
+	assert_int_equal(wal_end(t.w), end);
+	assert_int_equal(wal_flush(t.w, end), 0);
+	assert_int_equal(wal_flush(t.w, end + 8), EXO_EINVAL);
+	assert_int_equal(tl_close(&t), 0);
+	walbatch_free(&b);
+	assert_int_equal(fault_disk_destroy(f.disk), 0);
+}
+
 /* ---- injected errors ---- */
 
 /*
@@ -1065,6 +1138,7 @@ int main(void)
 		cmocka_unit_test(test_stale_epoch),
 		cmocka_unit_test(test_bitflip),
 		cmocka_unit_test(test_log_full),
+		cmocka_unit_test(test_recover_flush),
 		cmocka_unit_test(test_eio),
 	};
 	int rc;
