@@ -6,8 +6,12 @@
 #   make qemu              boot in QEMU, serial console on the terminal,
 #                          with the modules QEMU_MODULES (comma-separated
 #                          "program args", programs from $(BUILD)/user)
+#                          and, if QEMU_DISK names an image (made by
+#                          `exodb disk format`), that disk on virtio-blk
 #   make qemu-gdb          the same, stopped for gdb on port 1234
 #   make qemu-bench-kern   boot the in-guest measurements (bench)
+#   make qemu-bench-disk   boot the disk measurements (diskbench) on a
+#                          fresh 64 MiB image, $(BUILD)/bench-disk.img
 #   make test-exokern      the QEMU test suite (tests/exokern/run.sh)
 #
 # Kernel objects go to $(BUILD)/kern/ (exokern/core too, built again with
@@ -47,11 +51,16 @@ QEMU_FLAGS = -accel tcg -m $(QEMU_MEM) -display none -no-reboot \
 	     -device isa-debug-exit,iobase=0xf4,iosize=4
 QEMU_MODULES ?= hello from exokern,ulibtest,pages
 ISO_MODULES  ?= hello booted by grub,ulibtest,pages
+QEMU_DISK    ?=
+qemu_drive = -drive file=$(1),if=none,id=d0,format=raw,cache=none \
+	     -device virtio-blk-pci,drive=d0
+QEMU_DRIVE = $(if $(QEMU_DISK),$(call qemu_drive,$(QEMU_DISK)))
 comma   := ,
 # "prog args,prog args" -> "$(UBUILD)/prog args,$(UBUILD)/prog args"
 qemu_initrd = $(UBUILD)/$(subst $(comma),$(comma)$(UBUILD)/,$(1))
 
-.PHONY: exokern iso qemu qemu-gdb qemu-bench-kern test-exokern
+.PHONY: exokern iso qemu qemu-gdb qemu-bench-kern qemu-bench-disk \
+	test-exokern
 all: exokern
 exokern: $(BUILD)/exokern.elf $(UPROGS)
 
@@ -100,19 +109,28 @@ iso: $(BUILD)/exodb.iso
 
 qemu: exokern
 	$(QEMU) $(QEMU_FLAGS) -serial mon:stdio -kernel $(BUILD)/exokern.elf \
+		$(QEMU_DRIVE) \
 		-initrd "$(call qemu_initrd,$(QEMU_MODULES))" || true
 
 qemu-gdb: exokern
 	@echo "*** run: gdb $(KBUILD)/exokern64.elf -ex 'target remote :1234'"
 	$(QEMU) $(QEMU_FLAGS) -serial mon:stdio -S -s \
-		-kernel $(BUILD)/exokern.elf \
+		-kernel $(BUILD)/exokern.elf $(QEMU_DRIVE) \
 		-initrd "$(call qemu_initrd,$(QEMU_MODULES))" || true
 
 qemu-bench-kern: exokern
 	$(QEMU) $(QEMU_FLAGS) -serial stdio -monitor none \
 		-kernel $(BUILD)/exokern.elf -initrd "$(UBUILD)/bench" || true
 
-test-exokern: exokern iso
+qemu-bench-disk: exokern $(BUILD)/bin/exodb
+	$(Q)rm -f $(BUILD)/bench-disk.img
+	$(Q)$(BUILD)/bin/exodb disk format $(BUILD)/bench-disk.img --size 64M
+	$(QEMU) $(QEMU_FLAGS) -serial stdio -monitor none \
+		-kernel $(BUILD)/exokern.elf \
+		$(call qemu_drive,$(BUILD)/bench-disk.img) \
+		-initrd "$(UBUILD)/diskbench" || true
+
+test-exokern: exokern iso $(BUILD)/bin/exodb
 	$(Q)BUILD=$(BUILD) sh tests/exokern/run.sh
 
 test: test-exokern

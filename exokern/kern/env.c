@@ -9,6 +9,7 @@
  * the module's command line, which sit at the top of the stack.
  */
 #include "core.h"
+#include "disk.h"
 #include "elf.h"
 #include "env.h"
 #include "kern.h"
@@ -221,6 +222,7 @@ static void env_info_refresh(struct env *e)
 	in->pages_free = pages.nfree;
 	in->pages_owned = e->npages;
 	in->slices = e->slices;
+	disk_info_refresh(e);
 }
 
 noreturn void env_run(struct env *e)
@@ -263,6 +265,7 @@ noreturn void env_exit(struct env *e, const char *why, int64_t status)
 {
 	kprintf("exokern: env %u [%s]: %s %ld\n", e->id, e->name, why,
 		status);
+	disk_env_exit(e); /* no DMA may reach its pages after this */
 	as_free(&e->as);
 	env_free_pages(e);
 	e->info = NULL;

@@ -4,9 +4,10 @@
  * through core (its env id is their owner).
  *
  * Environments come from the boot modules (env_create), run round robin
- * (sched.c), and end by SYS_exit or by being killed for a fault; env_free
- * then returns all their pages.  curenv is the one whose registers the
- * current trap saved.
+ * (sched.c), may sleep waiting for disk I/O (ENV_IOWAIT), and end by
+ * SYS_exit or by being killed for a fault; env_exit then waits for their
+ * disk I/O and returns all their pages.  curenv is the one whose
+ * registers the current trap saved (NULL while the kernel idles).
  */
 #ifndef EXOKERN_ENV_H
 #define EXOKERN_ENV_H
@@ -22,6 +23,7 @@
 enum env_state {
 	ENV_FREE = 0,
 	ENV_RUNNABLE,
+	ENV_IOWAIT, /* asleep in io_reap until disk completions wake it */
 };
 
 struct env {
@@ -51,5 +53,6 @@ noreturn void env_exit(struct env *e, const char *why, int64_t status);
 noreturn void sched(void);
 noreturn void sched_tick(void);
 extern unsigned env_killed; /* how many environments were killed */
+extern int sched_idling;    /* the kernel waits in idle_wait() */
 
 #endif

@@ -4,6 +4,7 @@
  * environment per boot module and enters the scheduler for good.
  */
 #include "dev.h"
+#include "disk.h"
 #include "env.h"
 #include "kern.h"
 #include "multiboot.h"
@@ -41,6 +42,7 @@ noreturn void kmain(void)
 	pic_init();          /* interrupt controllers, all masked */
 	pit_start(SLICE_HZ); /* the preemption tick */
 	pic_unmask(IRQ_TIMER);
+	disk_init();         /* virtio-blk, label and ownership map */
 	kprintf("exokern: TSC %lu MHz, %d modules\n",
 		clock_tsc_hz() / 1000000, boot_info.nmods);
 	start_modules(&boot_info); /* one environment per module */

@@ -189,3 +189,18 @@ void kfree(void *va)
 	*(void **)va = pool_free;
 	pool_free = va;
 }
+
+void *pmem_run_alloc(uint64_t n)
+{
+	exo_ppn ppn;
+
+	if (core_page_alloc(&pages, PMEM_RUN_OWNER, 0, n, &ppn))
+		return NULL;
+	return P2V(ppn << PAGE_SHIFT);
+}
+
+void pmem_run_free(void *va, uint64_t n)
+{
+	if (core_page_free(&pages, PMEM_RUN_OWNER, V2P(va) >> PAGE_SHIFT, n))
+		panic("pmem_run_free: %p is not a run of %lu pages", va, n);
+}

@@ -28,4 +28,8 @@ uint64_t pmem_maxpa(void); /* end of the highest usable RAM */
 void *kalloc(void); /* a zeroed pool page (kernel address) or NULL */
 void kfree(void *va);
 
+#define PMEM_RUN_OWNER 0xfffffffeu
+void *pmem_run_alloc(uint64_t n); /* n contiguous pages, or NULL */
+void pmem_run_free(void *va, uint64_t n);
+
 #endif

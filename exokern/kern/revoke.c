@@ -2,9 +2,12 @@
  * revoke.c: revocation policy and the abort protocol (see revoke.h).  The
  * bookkeeping (pending count, deadline, repossession ring on the info
  * page, choosing the pages) is core's; this file decides when to ask and
- * cleans up the page tables after a repossession.
+ * cleans up the page tables after a repossession.  Before repossessing,
+ * it waits for the environment's disk requests in flight, so no DMA
+ * reaches a page that has been taken.
  */
 #include "core.h"
+#include "disk.h"
 #include "env.h"
 #include "kern.h"
 #include "pmem.h"
@@ -18,7 +21,7 @@ void revoke_pressure(const struct env *requester)
 		struct env *o = &envs[i];
 		uint64_t want = (o->npages + 3) / 4;
 
-		if (o == requester || o->state != ENV_RUNNABLE ||
+		if (o == requester || o->state == ENV_FREE ||
 		    !o->npages || o->info->revoke_pages ||
 		    (o->revoke_last && now - o->revoke_last <
 					       REVOKE_INTERVAL_NS))
@@ -50,8 +53,10 @@ void revoke_expire(uint64_t now_ns)
 		struct env *o = &envs[i];
 		uint64_t taken;
 
-		if (o->state != ENV_RUNNABLE || !o->info->revoke_pages)
+		if (o->state == ENV_FREE || !o->info->revoke_pages)
 			continue;
+		if (now_ns >= o->info->revoke_deadline_ns)
+			disk_drain(o); /* no DMA into the pages taken */
 		taken = core_revoke_expire(&pages, o->id, o->info, now_ns);
 		if (!taken)
 			continue;

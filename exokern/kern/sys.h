@@ -1,6 +1,7 @@
 /*
  * sys.h: the system-call handlers and their argument fetchers, shared by
- * syscall.c (dispatch and the small calls) and syspage.c (pages).
+ * syscall.c (dispatch and the small calls), syspage.c (pages) and
+ * sysdisk.c (the disk).
  *
  * A handler takes the calling environment, whose saved registers hold the
  * arguments, and returns the value for rax.  Fetchers check before the
@@ -23,5 +24,15 @@ int64_t sys_page_alloc(struct env *e);
 int64_t sys_page_free(struct env *e);
 int64_t sys_page_map(struct env *e);
 int64_t sys_page_unmap(struct env *e);
+
+int64_t sys_disk_attach(struct env *e);
+int64_t sys_block_alloc(struct env *e);
+int64_t sys_block_free(struct env *e);
+int64_t sys_block_extents(struct env *e);
+int64_t sys_root_get(struct env *e);
+int64_t sys_root_set(struct env *e);
+int64_t sys_io_submit(struct env *e);
+int64_t sys_io_reap(struct env *e);
+int64_t sys_io_ring(struct env *e);
 
 #endif

@@ -8,8 +8,8 @@
  * TF, AC, NT, so user flags cannot upset kernel code).  syscall_trap()
  * saves the registers in the environment, calls the handler from the
  * table (EXO_ENOSYS for a number it has no entry for), and returns to the
- * environment with the result in rax.  The disk calls of exo/syscall.h
- * come with the disk driver; until then they are EXO_ENOSYS.
+ * environment with the result in rax.  The page calls are in syspage.c,
+ * the disk calls in sysdisk.c.
  */
 #include <exo/syscall.h>
 
@@ -101,6 +101,15 @@ static int64_t (*const syscalls[SYS_NCALLS])(struct env *) = {
 	[SYS_page_unmap] = sys_page_unmap,
 	[SYS_info] = sys_info,
 	[SYS_time] = sys_time,
+	[SYS_disk_attach] = sys_disk_attach,
+	[SYS_block_alloc] = sys_block_alloc,
+	[SYS_block_free] = sys_block_free,
+	[SYS_block_extents] = sys_block_extents,
+	[SYS_root_get] = sys_root_get,
+	[SYS_root_set] = sys_root_set,
+	[SYS_io_submit] = sys_io_submit,
+	[SYS_io_reap] = sys_io_reap,
+	[SYS_io_ring] = sys_io_ring,
 };
 
 void syscall_init(void)

@@ -4,25 +4,28 @@
  * Ownership is core's (core_page_*): the kernel only adds what core cannot
  * know, the page tables.  Every call checks all of its arguments before it
  * changes anything, so a refused call has no effect.  Pages are zeroed
- * when allocated, so no environment sees another's data.  A page is
+ * when allocated, so no environment sees another's data, and a page under
+ * disk I/O cannot be freed (EXO_EBUSY).  A page is
  * mapped at most once (page_mapva), which lets page_free and repossession
  * unmap it without searching.
  */
 #include <exo/syscall.h>
 
 #include "core.h"
+#include "disk.h"
 #include "env.h"
 #include "kern.h"
 #include "pmem.h"
 #include "revoke.h"
 #include "sys.h"
 
-/* A page-aligned user range of n pages starting at argument i. */
+/* A page-aligned user range of n pages starting at argument i, below the
+ * kernel's pages at the top (the completion ring and the info page). */
 static int arg_range(const struct env *e, int i, uint64_t n, uint64_t *va)
 {
 	*va = sysarg(e, i);
-	if (*va % PAGE_SIZE || *va < PAGE_SIZE || *va >= USERLIM ||
-	    n > (USERLIM - *va) / PAGE_SIZE)
+	if (*va % PAGE_SIZE || *va < PAGE_SIZE || *va >= UMAPLIM ||
+	    n > (UMAPLIM - *va) / PAGE_SIZE)
 		return EXO_EINVAL;
 	return 0;
 }
@@ -53,7 +56,8 @@ int64_t sys_page_free(struct env *e)
 	int r;
 
 	if ((r = sysarg_count(e, 1, EXO_SYS_MAXPAGES, &n)) ||
-	    (r = core_page_check(&pages, e->id, ppn, n)))
+	    (r = core_page_check(&pages, e->id, ppn, n)) ||
+	    (r = disk_pages_busy(e, ppn, n)))
 		return r;
 	for (uint64_t p = ppn; p < ppn + n; p++) {
 		if (page_mapva[p])

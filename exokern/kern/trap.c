@@ -7,8 +7,11 @@
  * the vector, error code, rip and faulting address (cr2) and kills that
  * environment only; the kernel runs with interrupts off and touches user
  * memory only through checked copies, so an exception in the kernel is a
- * kernel bug: it panics with the same details.  The timer interrupt
- * preempts the running environment (sched_tick).
+ * kernel bug: it panics with the same details.  The one trap the kernel
+ * takes from itself is an interrupt while it idles (sched.c).  The timer
+ * interrupt preempts the running environment (sched_tick); other lines
+ * go to the handler a driver registered (irq_register), then are
+ * acknowledged.
  */
 #include "dev.h"
 #include "env.h"
@@ -30,6 +33,7 @@ struct idt_desc {
 
 extern const uint64_t trap_vectors[T_NVECTORS];
 static struct idt_gate idt[T_NVECTORS];
+static void (*irq_handlers[16])(void);
 
 static const char *const trap_names[] = {
 	[T_DIVIDE] = "divide error",
@@ -100,18 +104,39 @@ static noreturn void user_fault(struct env *e)
 	env_exit(e, "killed by vector", (int64_t)tf->trapno);
 }
 
+void irq_register(int irq, void (*fn)(void))
+{
+	irq_handlers[irq] = fn;
+}
+
+/* Handle interrupt line irq; the timer's does not return. */
+static void irq_dispatch(int irq)
+{
+	if (irq == IRQ_TIMER)
+		sched_tick();
+	if (pic_spurious(irq))
+		return;
+	if (irq_handlers[irq])
+		irq_handlers[irq]();
+	pic_eoi(irq);
+}
+
 noreturn void trap(struct trapframe *tf)
 {
 	int irq = (int)tf->trapno - T_IRQ0;
+	int is_irq = irq >= 0 && irq < 16;
 
-	if ((tf->cs & 3) != 3 || !curenv)
+	if ((tf->cs & 3) != 3) {
+		if (!is_irq || !sched_idling)
+			kernel_fault(tf);
+		irq_dispatch(irq);
+		sched();
+	}
+	if (!curenv)
 		kernel_fault(tf);
 	curenv->tf = *tf;
-	if (irq < 0 || irq >= 16)
+	if (!is_irq)
 		user_fault(curenv);
-	if (irq == IRQ_TIMER)
-		sched_tick();
-	if (!pic_spurious(irq))
-		pic_eoi(irq);
+	irq_dispatch(irq);
 	env_run(curenv);
 }

@@ -31,6 +31,8 @@ void fpu_init(void);
 /* trap.c */
 void idt_init(void);
 noreturn void trap(struct trapframe *tf);
+/* Call fn for every interrupt on PIC line irq (not the timer's). */
+void irq_register(int irq, void (*fn)(void));
 
 /* syscall.c */
 void syscall_init(void);
@@ -39,6 +41,7 @@ noreturn void syscall_trap(struct trapframe *tf);
 /* entry.S */
 noreturn void env_pop_tf(struct trapframe *tf);
 noreturn void env_pop_tf_sysret(struct trapframe *tf);
+noreturn void idle_wait(void); /* on kstack_top: sti, hlt until a trap */
 extern char kstack_top[];
 
 #endif

@@ -14,6 +14,7 @@ extern char _text[], _etext[], _data[], _end[];
 
 uint64_t pte_nx;
 static uint64_t *kern_pml4;
+static uint64_t physmap_end; /* PHYSMAP maps physical [0, physmap_end) */
 
 static void *vm_table(void)
 {
@@ -64,6 +65,8 @@ void vm_init(void)
 	pte_nx = boot_nx ? PTE_NX : 0;
 	if (end < 4 * GIB)
 		end = 4 * GIB; /* device memory below 4 GiB, for drivers */
+	end = (end + GIB - 1) & ~(GIB - 1);
+	physmap_end = end;
 	kern_pml4 = vm_table();
 	physmap = vm_table();
 	kernmap = vm_table();
@@ -81,6 +84,22 @@ void vm_switch(const struct aspace *as)
 
 	if (rcr3() != pa)
 		lcr3(pa);
+}
+
+volatile void *vm_mmio(uint64_t pa, uint64_t len)
+{
+	uint64_t *pdpt = P2V(kern_pml4[PTX(3, PHYSMAP)] & PTE_ADDR);
+
+	if (pa >= physmap_end || len > physmap_end - pa)
+		return NULL;
+	for (uint64_t p = pa & ~(uint64_t)(HUGE_SIZE - 1); p < pa + len;
+	     p += HUGE_SIZE) {
+		uint64_t *pd = P2V(pdpt[p / GIB] & PTE_ADDR);
+
+		pd[PTX(1, p)] |= PTE_PCD | PTE_PWT;
+		invlpg((uint64_t)P2V(p));
+	}
+	return P2V(pa);
 }
 
 int as_init(struct aspace *as)

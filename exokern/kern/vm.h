@@ -27,6 +27,9 @@ extern uint64_t pte_nx; /* PTE_NX when the CPU supports it, else 0 */
 
 void vm_init(void);
 void vm_switch(const struct aspace *as); /* NULL: the kernel's tables */
+/* Kernel address of device memory [pa, pa+len), which PHYSMAP then maps
+ * uncached; NULL if it lies beyond PHYSMAP. */
+volatile void *vm_mmio(uint64_t pa, uint64_t len);
 
 int as_init(struct aspace *as);
 /* Frees the tables and the pool pages mapped without PTE_EXO; for PTE_EXO

@@ -9,6 +9,11 @@
 #     added to the totals; a missing line is a failure);
 #   - for each `fault KIND` module, that the kernel reported the vector the
 #     program announced and killed that environment, and nothing else.
+# The disk suite (boots named disk-*) runs on 64 MiB images made by
+# `exodb disk format` ($BUILD/bin/exodb) under $BUILD/test/exokern, with a
+# virtio-blk disk, and also checks with `exodb disk info` that Linux reads
+# the ownership map exokern wrote as exokern sees it, including after QEMU
+# was killed in the middle of ownership changes.
 # Logs go to $BUILD/test/exokern/NAME.log.  The last line is the total:
 # "N passed, N failed".  Exit status 1 if anything failed.
 #
@@ -17,7 +22,9 @@
 BUILD=${BUILD:-build}
 U=$BUILD/user
 KERNEL=$BUILD/exokern.elf
+EXODB=$BUILD/bin/exodb
 LOGDIR=$BUILD/test/exokern
+DISK=$LOGDIR/disk.img
 TIMEOUT=${EXOKERN_TIMEOUT:-60}
 QEMU="qemu-system-x86_64 -accel tcg -display none -serial stdio \
 -monitor none -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=4"
@@ -134,6 +141,184 @@ boot grub 128M -cdrom "$BUILD/exodb.iso"
 result hello
 result ulibtest
 result pages
+
+# ---- the disk suite ----
+
+# drive IMAGE: the QEMU arguments for a virtio-blk disk.
+drive() {
+	echo "-drive file=$1,if=none,id=d0,format=raw,cache=none" \
+		"-device virtio-blk-pci,drive=d0"
+}
+
+# newdisk: a fresh 64 MiB exodb disk at $DISK, formatted on Linux.
+newdisk() {
+	rm -f "$DISK"
+	"$EXODB" disk format "$DISK" --size 64M >/dev/null ||
+		bad "exodb disk format $DISK failed"
+}
+
+# diskinfo: `exodb disk info --json $DISK` into $LOGDIR/$name.json (every
+# extent listed, one owner a line); 1 if it fails.
+diskinfo() {
+	info=$LOGDIR/$name.json
+	if "$EXODB" disk info --json "$DISK" >"$info" 2>&1; then
+		ok
+		return 0
+	fi
+	bad "exodb disk info: $(cat "$info")"
+	return 1
+}
+
+# mapcheck: every "diskmap: ..." line of $log (an owner's view of the map
+# inside exokern) is what `exodb disk info` on Linux says of some owner.
+mapcheck() {
+	diskinfo || return
+	want=$(awk '
+	function num(key) {
+		if (!match(line, "\"" key "\": [0-9a-z]+"))
+			return ""
+		return substr(line, RSTART + length(key) + 4,
+			      RLENGTH - length(key) - 4)
+	}
+	/"free_blocks":/ { line = $0; free = num("free_blocks") }
+	/^ *\{"id":/ {
+		line = $0
+		root = num("root")
+		if (root == "null")
+			root = "none"
+		out = "diskmap: free " free " blocks " num("blocks") \
+			" root " root " extents"
+		while (match(line, /"start": [0-9]+, "len": [0-9]+/)) {
+			split(substr(line, RSTART, RLENGTH), f, /[^0-9]+/)
+			out = out " " f[2] "+" f[3]
+			line = substr(line, RSTART + RLENGTH)
+		}
+		print out
+	}' "$info")
+	n=0
+	grep '^diskmap: ' "$log" >"$LOGDIR/$name.map"
+	while read -r line; do
+		n=$((n + 1))
+		if printf '%s\n' "$want" | grep -qxF "$line"; then
+			ok
+		else
+			bad "exokern's \"$line\" is not in exodb disk info"
+		fi
+	done <"$LOGDIR/$name.map"
+	[ "$n" -gt 0 ] || bad "no diskmap lines"
+}
+
+# genmatch: the map generation and slot exokern opened at boot are the
+# ones `exodb disk info` reported just before ($info).
+genmatch() {
+	g=$(sed -n 's/^ *"map_gen": \([0-9]*\),$/\1/p' "$info")
+	sl=$(sed -n 's/^ *"map_slot": "\(.\)",$/\1/p' "$info")
+	has "exokern: disk: map generation $g in slot $sl,"
+}
+
+# 6. Use as intended, by one environment and by two at once, on an image
+# formatted on Linux.
+newdisk
+boot disk-basic 128M -kernel "$KERNEL" $(drive "$DISK") -initrd \
+	"$(modules "diskrw basic cap-basic" "diskrw pair cap-pair-1" \
+		"diskrw pair cap-pair-2")"
+result diskrw-basic
+result diskrw-pair 2
+has "exokern: disk: map generation 1 in slot A, 0 owners"
+
+# 7. Attacks on the disk and on a victim using it; a program killed with
+# I/O in flight; hello runs last to show the kernel lived.
+newdisk
+boot disk-hostile 128M -kernel "$KERNEL" $(drive "$DISK") -initrd \
+	"$(modules diskvictim diskhostile "diskrw ringwrite cap-ring" \
+		"hello after the disk attacks")"
+result diskvictim
+result diskhostile
+result hello
+if grep -qF "diskrw ringwrite cap-ring]: page fault (vector 14)" "$log" &&
+    grep -q "ringwrite cap-ring\]: killed by vector 14$" "$log" &&
+    ! grep -q "^diskrw-ringwrite: survived" "$log"; then
+	ok
+else
+	bad "diskrw ringwrite: not killed by a page fault"
+fi
+has "all environments exited (1 killed)"
+
+# 8. Persistence: write, quit, boot again: the owner finds its data,
+# another owner does not, and gets the freed blocks as zeros; Linux reads
+# the map exokern wrote.
+newdisk
+boot disk-persist-1 128M -kernel "$KERNEL" $(drive "$DISK") -initrd \
+	"$(modules "diskpersist write cap-p")"
+result diskpersist-write
+boot disk-persist-2 128M -kernel "$KERNEL" $(drive "$DISK") -initrd \
+	"$(modules "diskpersist read cap-p" "diskpersist other cap-q")"
+result diskpersist-read
+result diskpersist-other
+diskinfo
+boot disk-persist-3 128M -kernel "$KERNEL" $(drive "$DISK") \
+	-initrd "$(modules "diskpersist map cap-p" "diskpersist map cap-q")"
+genmatch
+result diskpersist-map 2
+mapcheck
+
+# churn ROUND: kill QEMU (SIGKILL) at a random moment while a program
+# allocates and frees blocks, then check the map from Linux and from
+# exokern, which must agree.
+churn() {
+	name=disk-churn-$1
+	log=$LOGDIR/$name.log
+	$QEMU -m 128M -kernel "$KERNEL" $(drive "$DISK") -initrd \
+		"$(modules "diskpersist churn cap-churn")" </dev/null \
+		>"$log.raw" 2>&1 &
+	qpid=$!
+	i=0
+	while [ $i -lt 300 ] && kill -0 $qpid 2>/dev/null &&
+	    ! grep -q "^diskpersist-churn: running" "$log.raw" 2>/dev/null; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	r=$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
+	delay=$(awk -v r="$r" 'BEGIN { printf "%.3f", (r % 1000) / 1000 }')
+	sleep "$delay"
+	kill -KILL $qpid 2>/dev/null
+	wait $qpid 2>/dev/null
+	tr -d '\r' <"$log.raw" >"$log" && rm -f "$log.raw"
+	if grep -q "^diskpersist-churn: running" "$log" &&
+	    ! grep -q "^FAIL" "$log"; then
+		ok
+	else
+		bad "churn did not run: $(tail -n 3 "$log")"
+	fi
+	echo "boot $name: killed QEMU ${delay}s into the churn (log: $log)"
+	diskinfo || return
+	boot "$name-after" 128M -kernel "$KERNEL" $(drive "$DISK") -initrd \
+		"$(modules "diskpersist map cap-churn")"
+	genmatch
+	result diskpersist-map
+	mapcheck
+}
+
+newdisk
+for round in 1 2 3; do churn $round; done
+
+# 9. No disk, and a disk that is not an exodb disk: attach says why.
+boot disk-none 128M -kernel "$KERNEL" \
+	-initrd "$(modules "diskrw absent EXO_ENOENT")"
+result diskrw-absent
+has "exokern: disk: none"
+rm -f "$DISK" && truncate -s 64M "$DISK"
+boot disk-raw 128M -kernel "$KERNEL" $(drive "$DISK") \
+	-initrd "$(modules "diskrw absent EXO_EBADDISK")"
+result diskrw-absent
+has "exokern: disk: not used: EXO_EBADDISK"
+
+# 10. Disk measurements (printed below).
+newdisk
+boot disk-bench 128M -kernel "$KERNEL" $(drive "$DISK") \
+	-initrd "$(modules diskbench)"
+result diskbench
+grep '^diskbench: .* ops/s' "$log"
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

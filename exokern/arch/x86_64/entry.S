@@ -16,6 +16,11 @@
  * env_pop_tf(tf) returns to user mode with iretq, restoring every register;
  * env_pop_tf_sysret(tf) uses sysretq, which loads rip from rcx and rflags
  * from r11, so it is used only for frames that came from `syscall`.
+ *
+ * idle_wait() is where the kernel waits when no environment can run: it
+ * moves to the top of the kernel stack (nothing below is live: every path
+ * into the kernel ends in a noreturn call), enables interrupts and halts.
+ * The interrupt enters alltraps like any other; trap() never returns here.
  */
 #include "mmu.h"
 #include "trapno.h"
@@ -144,6 +149,13 @@ env_pop_tf_sysret:
 	mov	32(%rsp), %r11 /* rflags */
 	mov	40(%rsp), %rsp /* the user's rsp */
 	sysretq
+
+	.globl idle_wait
+idle_wait:
+	lea	kstack_top(%rip), %rsp
+	sti
+1:	hlt
+	jmp	1b
 
 	.bss
 	.align 8

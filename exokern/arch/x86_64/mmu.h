@@ -10,6 +10,7 @@
  *   ...                 (non-canonical hole)
  *   0x00007ffffffff000  USERLIM: user addresses are below this
  *   0x00007fffffffe000  UINFO: the read-only info page (struct exo_info)
+ *   0x00007fffffffd000  UIORING: the read-only completion ring (disk users)
  *   0x00007ffffffd0000  USTACKTOP: the user stack grows down from here
  *   0x0000000000400000  user programs are linked here (static ELF)
  *   0x0000000000000000  page 0 is never mapped
@@ -31,6 +32,8 @@
 #define PHYSMAP    0xffff800000000000
 #define USERLIM    0x00007ffffffff000
 #define UINFO      0x00007fffffffe000
+#define UIORING    0x00007fffffffd000
+#define UMAPLIM    UIORING /* page_map and page_unmap stay below */
 #define USTACKTOP  0x00007ffffffd0000
 #define USTACKPAGES 16
 
@@ -45,6 +48,8 @@
 #define PTE_P   0x001ull
 #define PTE_W   0x002ull
 #define PTE_U   0x004ull
+#define PTE_PWT 0x008ull /* write-through */
+#define PTE_PCD 0x010ull /* cache disabled: device memory */
 #define PTE_PS  0x080ull /* 2 MiB page in a page directory */
 #define PTE_G   0x100ull
 #define PTE_EXO 0x200ull /* software: a page the libOS mapped (page_map) */

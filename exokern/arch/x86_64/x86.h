@@ -1,7 +1,8 @@
 /*
  * x86.h: inline wrappers for the x86-64 instructions C code needs: port
- * I/O, control registers, MSRs, the TSC, TLB invalidation, and QEMU's
- * isa-debug-exit device.  Kernel only.
+ * I/O, control registers, MSRs, the TSC, TLB invalidation, memory
+ * barriers for device rings, and QEMU's isa-debug-exit device.  Kernel
+ * only.
  */
 #ifndef EXOKERN_X86_H
 #define EXOKERN_X86_H
@@ -21,9 +22,29 @@ static inline void outb(uint16_t port, uint8_t v)
 	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
 }
 
+static inline uint32_t inl(uint16_t port)
+{
+	uint32_t v;
+
+	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
 static inline void outl(uint16_t port, uint32_t v)
 {
 	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
+}
+
+/* Full barrier: orders this CPU's memory accesses against a device's. */
+static inline void mfence(void)
+{
+	__asm__ volatile("mfence" : : : "memory");
+}
+
+/* Spin-wait hint. */
+static inline void pause(void)
+{
+	__asm__ volatile("pause" : : : "memory");
 }
 
 static inline uint64_t rdtsc(void)

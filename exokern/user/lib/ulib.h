@@ -8,6 +8,9 @@
  * The runtime gives it:
  *   - system-call stubs, one per call of exo/syscall.h (sys_*), and the
  *     raw exo_syscall() for anything else;
+ *   - the disk completion ring read without system calls (io_ring_*),
+ *     and io_reap, which reads the ring first and sleeps in the kernel
+ *     only for what is missing;
  *   - printf to the console, buffered until a newline, so that one printf
  *     of whole lines reaches the console in one piece;
  *   - the string functions and snprintf of klibc.h, and exo_strerror;
@@ -66,6 +69,25 @@ int sys_page_map(exo_ppn ppn, void *va, uint64_t n, int flags);
 int sys_page_unmap(void *va, uint64_t n);
 const volatile struct exo_info *sys_info(void);
 uint64_t sys_time(void);
+int sys_disk_attach(const void *cap, size_t len, int flags);
+int sys_block_alloc(exo_bno hint, uint64_t n, exo_bno *out);
+int sys_block_free(exo_bno bno, uint64_t n);
+int64_t sys_block_extents(struct exo_extent *buf, uint64_t max);
+int sys_root_get(exo_bno *out);
+int sys_root_set(exo_bno bno);
+int sys_io_submit(const struct exo_ioreq *reqs, unsigned n);
+int sys_io_reap(struct exo_iocomp *c, unsigned max, unsigned min);
+const volatile struct exo_ioring *sys_io_ring(volatile uint64_t *tail);
+
+/* ioring.c.  io_ring_init registers the runtime's tail counter and maps
+ * nothing new (the ring is mapped at attach): 0 or an EXO_E* code.
+ * io_ring_reap copies up to max completions that have arrived, without a
+ * system call (0 before io_ring_init).  io_reap returns at least min
+ * completions (fewer only when nothing else is in flight), up to max:
+ * from the ring, then from sys_io_reap for the rest. */
+int io_ring_init(void);
+unsigned io_ring_reap(struct exo_iocomp *c, unsigned max);
+int io_reap(struct exo_iocomp *c, unsigned max, unsigned min);
 
 /* crt0.S: the TSC at the program's first instruction. */
 extern uint64_t exo_start_tsc;
