@@ -40,7 +40,7 @@ TESTLIB_SRC = $(wildcard tests/unit/lib/*.c)
 LIBA     = $(BUILD)/lib/libexodb.a
 LIBSAN   = $(BUILD)/lib/libexodb-san.a
 
-.PHONY: all deps test test-unit test-cli test-fuzz fuzz bench clean
+.PHONY: install all deps test test-unit test-cli test-fuzz fuzz bench clean
 .SECONDARY:
 all: $(BUILD)/bin/exodb $(BUILD)/bin/exobench $(LIBA)
 
@@ -109,6 +109,35 @@ test-cli: all
 
 bench: all
 	$(Q)sh bench/run.sh
+
+# The engine's shared library, pkg-config file and installation, and its
+# benchmark against LMDB (engine/exodb.h; bench/engine/kvbench.c).
+PREFIX ?= /usr/local
+LIBSO   = $(BUILD)/lib/libexodb.so
+PCFILE  = $(BUILD)/lib/exodb.pc
+all: $(LIBSO) $(PCFILE)
+
+$(LIBSO): $(LIB_OBJ)
+	@mkdir -p $(@D)
+	$(Q)$(CC) -shared -pthread -Wl,-soname,libexodb.so -o $@ $^ $(LDLIBS)
+
+$(PCFILE): exodb.pc.in
+	@mkdir -p $(@D)
+	$(Q)sed 's|@PREFIX@|$(PREFIX)|' $< >$@
+
+$(BUILD)/bin/exodb-vs-lmdb: bench/engine/kvbench.c $(LIBA)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(BASEFLAGS) $(CFLAGS) -o $@ $^ -llmdb $(LDLIBS)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin \
+		$(DESTDIR)$(PREFIX)/include/exo
+	install -m 644 $(LIBA) $(LIBSO) $(DESTDIR)$(PREFIX)/lib
+	sed 's|@PREFIX@|$(PREFIX)|' exodb.pc.in \
+		>$(DESTDIR)$(PREFIX)/lib/pkgconfig/exodb.pc
+	install -m 644 engine/exodb.h $(DESTDIR)$(PREFIX)/include
+	install -m 644 exokern/include/exo/errno.h $(DESTDIR)$(PREFIX)/include/exo
+	install -m 755 $(BUILD)/bin/exodb $(DESTDIR)$(PREFIX)/bin
 
 clean:
 	rm -rf $(BUILD)

@@ -11,9 +11,19 @@
  * 2 bad usage (see cli.h).
  */
 #include "cli.h"
+#include "kv.h"
 
 static const struct cli_cmd commands[] = {
 	{"disk", cmd_disk, "format and inspect exodb disks (disk images)"},
+	{"create", cmd_create, "create a store on a disk"},
+	{"stat", cmd_stat, "show a store's space and its trees"},
+	{"check", cmd_check, "verify a store completely"},
+	{"get", cmd_get, "print the value of a key"},
+	{"put", cmd_put, "set a key to a value"},
+	{"del", cmd_del, "delete a key"},
+	{"scan", cmd_scan, "print a range of keys and values"},
+	{"dump", cmd_dump, "write trees in mdb_dump's text format"},
+	{"load", cmd_load, "load mdb_dump output (from LMDB or exodb)"},
 };
 
 static const char usage[] =
