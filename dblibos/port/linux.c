@@ -4,8 +4,10 @@
  * linuxdev_open() opens path with O_DIRECT and returns a struct hostdev
  * (host.h) whose data path is one of three engines:
  *
- *   io_uring  (default) the page arena is registered as fixed buffers, in
- *             chunks of at most 1 GiB, and requests use READ_FIXED and
+ *   io_uring  (default) the page arena is registered as fixed buffers:
+ *             a sparse table of 2 MiB chunks, each registered (pinned) the
+ *             first time a request uses it, so attaching a large arena
+ *             costs nothing up front; requests use READ_FIXED and
  *             WRITE_FIXED (plain READ/WRITE if registration failed or a
  *             request straddles two chunks); FLUSH is a datasync FSYNC op.
  *   libaio    io_submit/io_getevents; FLUSH is IOCB_CMD_FDSYNC when the
@@ -50,7 +52,8 @@
 
 #include "host.h"
 
-#define FIXED_CHUNK (1ul << 30) /* largest registered buffer */
+#define FIXED_CHUNK (2ul << 20) /* one registered buffer: 2 MiB of arena */
+#define FIXED_MAX   16384     /* io_uring's limit on registered buffers */
 #define ZERO_CHUNK  (1ul << 20) /* zeros written at a time by the fallback */
 
 /* What a request in flight still has to move. */
@@ -98,7 +101,9 @@ struct linuxdev {
 	pthread_mutex_t sq_lock;
 	char *arena;
 	size_t arena_bytes;
-	int fixed; /* arena registered */
+	int fixed;         /* a sparse buffer table is registered */
+	size_t chunk;      /* bytes of arena per registered buffer */
+	uint8_t *reg;      /* per buffer: REG_NO, REG_YES, REG_FAILED */
 	int dead;  /* the ring failed: submit no more */
 	/* libaio */
 	io_context_t aio;
@@ -213,6 +218,9 @@ static int compq_wait(struct compq *q)
 /* ---- slots ---- */
 
 enum { STEP_DONE, STEP_AGAIN, STEP_FAIL };
+enum { REG_NO, REG_YES, REG_FAILED };
+
+static int uring_pin(struct linuxdev *l, size_t i);
 
 static void slot_init(struct linuxdev *l, uint32_t slot,
 		      const struct exo_ioreq *r, void *buf)
@@ -228,8 +236,9 @@ static void slot_init(struct linuxdev *l, uint32_t slot,
 		size_t first = (size_t)(s->buf - l->arena);
 		size_t last = first + s->left - 1;
 
-		if (first / FIXED_CHUNK == last / FIXED_CHUNK)
-			s->buf_index = (int)(first / FIXED_CHUNK);
+		if (first / l->chunk == last / l->chunk &&
+		    uring_pin(l, first / l->chunk))
+			s->buf_index = (int)(first / l->chunk);
 	}
 }
 
@@ -315,23 +324,44 @@ static void psync_stop(struct linuxdev *l)
 
 /* ---- engine: io_uring ---- */
 
+/* A sparse table of fixed buffers over the arena, filled by uring_pin. */
 static void uring_register(struct linuxdev *l, void *arena, size_t bytes)
 {
-	size_t nr = (bytes + FIXED_CHUNK - 1) / FIXED_CHUNK;
-	struct iovec *iov;
+	size_t chunk = FIXED_CHUNK, nr;
 
-	if (!arena || !bytes || !(iov = calloc(nr, sizeof *iov)))
+	if (!arena || !bytes)
 		return;
-	for (size_t i = 0; i < nr; i++) {
-		iov[i].iov_base = (char *)arena + i * FIXED_CHUNK;
-		iov[i].iov_len = bytes - i * FIXED_CHUNK < FIXED_CHUNK
-					 ? bytes - i * FIXED_CHUNK
-					 : FIXED_CHUNK;
-	}
-	l->fixed = io_uring_register_buffers(&l->ring, iov, (unsigned)nr) == 0;
+	while ((bytes + chunk - 1) / chunk > FIXED_MAX)
+		chunk *= 2;
+	nr = (bytes + chunk - 1) / chunk;
+	l->reg = calloc(nr, 1);
+	if (!l->reg)
+		return;
+	l->fixed = io_uring_register_buffers_sparse(&l->ring,
+						    (unsigned)nr) == 0;
+	l->chunk = chunk;
 	l->arena = arena;
 	l->arena_bytes = bytes;
-	free(iov);
+}
+
+/* Register buffer i (pinning its pages) on first use; 1 if it is usable.
+ * Called on the submit path, which host.c serializes. */
+static int uring_pin(struct linuxdev *l, size_t i)
+{
+	struct iovec iov;
+	size_t off = i * l->chunk;
+
+	if (l->reg[i] == REG_NO) {
+		iov.iov_base = l->arena + off;
+		iov.iov_len = l->arena_bytes - off < l->chunk
+				      ? l->arena_bytes - off
+				      : l->chunk;
+		l->reg[i] = io_uring_register_buffers_update_tag(
+				    &l->ring, (unsigned)i, &iov, NULL, 1) == 1
+				    ? REG_YES
+				    : REG_FAILED;
+	}
+	return l->reg[i] == REG_YES;
 }
 
 static int uring_start(struct linuxdev *l, void *arena, size_t bytes)
@@ -449,6 +479,7 @@ static uint32_t uring_harvest(struct linuxdev *l, struct hostdev_comp *c,
 static void uring_stop(struct linuxdev *l)
 {
 	io_uring_queue_exit(&l->ring);
+	free(l->reg);
 	pthread_mutex_destroy(&l->sq_lock);
 }
 
