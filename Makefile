@@ -3,6 +3,8 @@
 #   make            build everything into build/
 #   make test       run every test (unit, CLI, exokern in QEMU)
 #   make bench      the main job: the benchmark suite
+#   make crash      crash torture: power cuts, I/O errors, bit flips
+#                   (CRASH_TRIALS random trials, default 200)
 #   make deps       install missing Debian packages (the other targets call it)
 #   make clean
 #
@@ -94,14 +96,36 @@ $(BUILD)/fuzzobj/%.o: %.c | deps
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ) | deps
 	@mkdir -p $(@D)
 	$(Q)clang $(BASEFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined \
-		-Itests/unit -o $@ $^ $(LDLIBS)
+		-Itests/unit -o $@ $(filter-out %.h,$^) $(LDLIBS)
 
 fuzz: $(FUZZ_BIN)
 	$(Q)sh tests/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
 test-fuzz: $(FUZZ_BIN)
 	$(Q)sh tests/run-fuzz.sh $(FUZZ_SMOKE) $(FUZZ_BIN)
 
-test: test-unit test-cli test-fuzz
+# Crash torture: tests/crash/crash_NAME.c -> build/crash/crash_NAME, linked
+# with tests/crash's other sources and the sanitizer build of the library.
+# `make crash` runs each with CRASH_TRIALS random trials (their exhaustive
+# parts always run whole); `make test` runs CRASH_SMOKE trials.
+CRASH_SRC = $(wildcard tests/crash/crash_*.c)
+CRASH_BIN = $(CRASH_SRC:tests/crash/%.c=$(BUILD)/crash/%)
+CRASHLIB_SRC = $(filter-out $(CRASH_SRC),$(wildcard tests/crash/*.c))
+CRASH_TRIALS ?= 200
+CRASH_SMOKE ?= 30
+.PHONY: crash test-crash
+
+$(BUILD)/crash/%: tests/crash/%.c $(CRASHLIB_SRC:%.c=$(BUILD)/san/%.o) \
+		  $(LIBSAN) | deps
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(BASEFLAGS) $(SANFLAGS) -o $@ $(filter-out %.h,$^) \
+		$(LDLIBS)
+
+crash: $(CRASH_BIN)
+	$(Q)sh tests/crash/run.sh $(CRASH_TRIALS) $(CRASH_BIN)
+test-crash: $(CRASH_BIN)
+	$(Q)sh tests/crash/run.sh $(CRASH_SMOKE) $(CRASH_BIN)
+
+test: test-unit test-cli test-fuzz test-crash
 test-unit: $(TEST_BIN)
 	$(Q)sh tests/run-unit.sh $(TEST_BIN)
 test-cli: all

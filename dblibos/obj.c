@@ -73,10 +73,17 @@ static int pget(struct store *s, struct dtx *t, exo_bno bno, struct pref *r)
 	int rc;
 
 	if (t)
-		return dtx_read(t, bno, &r->pin, (const void **)&r->data);
-	rc = cache_get(store_cache(s), bno, 0, &r->pin);
-	if (rc == 0)
+		rc = dtx_read(t, bno, &r->pin, (const void **)&r->data);
+	else
+		rc = cache_get(store_cache(s), bno, 0, &r->pin);
+	if (rc == 0 && !t)
 		r->data = cpage_data(r->pin);
+	/* Every block reached here was named by an on-disk pointer: one
+	 * that is not ours, or is out of range, is corruption too. */
+	if (rc == EXO_EPERM || rc == EXO_ERANGE || (rc == EXO_EINVAL && !t))
+		rc = EXO_ECORRUPT;
+	if (rc == EXO_ECORRUPT)
+		store_set_bad(s, bno);
 	return rc;
 }
 

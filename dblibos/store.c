@@ -67,6 +67,7 @@
 #define GATE_PCT       60  /* writers wait for a checkpoint above this */
 #define CKPT_PCT       50  /* the checkpointer starts above this */
 #define ARENA_SLACK    64
+#define EPOCH_ANY UINT32_MAX /* recovery: no upper bound on record epochs */
 #define RO_PAGES_DEFAULT 262144 /* read-only recovery: 1 GiB of pages */
 
 EXO_STATIC_ASSERT(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
@@ -504,7 +505,7 @@ static int count_pages(struct store *s, uint64_t *n)
 {
 	int rc;
 
-	rc = wal_recover(s->w, s->sb.ckpt_lsn, s->sb.ckpt_epoch, s->sb.epoch,
+	rc = wal_recover(s->w, s->sb.ckpt_lsn, s->sb.ckpt_epoch, EPOCH_ANY,
 			 count_record, s);
 	*n = s->pins.n;
 	rmap_free(&s->pins);
@@ -515,7 +516,7 @@ static int recover(struct store *s)
 {
 	int rc;
 
-	rc = wal_recover(s->w, s->sb.ckpt_lsn, s->sb.ckpt_epoch, s->sb.epoch,
+	rc = wal_recover(s->w, s->sb.ckpt_lsn, s->sb.ckpt_epoch, EPOCH_ANY,
 			 redo_record, s);
 	if (rc == EXO_ECORRUPT && wal_bad_block(s->w) != EXO_BNO_NONE)
 		s->bad = wal_bad_block(s->w);
@@ -682,6 +683,18 @@ int store_checkpoint(struct store *s)
 	return rc;
 }
 
+/* The epoch of this life: above every epoch any earlier life used.  The
+ * superblock read may be the older copy (the newer one torn, or damaged
+ * on the media), so records may carry a higher epoch than it, and the
+ * lost copy's epoch is at most one above it: recovery scans without an
+ * upper bound and the new epoch clears both. */
+static uint32_t next_epoch(struct store *s)
+{
+	uint32_t last = wal_last_epoch(s->w), e = s->sb.epoch + 1;
+
+	return (last > e ? last : e) + 1;
+}
+
 /* After recovery (read-write): the recovered pages written, a new epoch
  * and the checkpoint at the end of the log durable, then appending. */
 static int open_ckpt(struct store *s)
@@ -690,7 +703,7 @@ static int open_ckpt(struct store *s)
 	lsn_t L = wal_end(s->w);
 	int rc;
 
-	s->epoch = s->sb.epoch + 1;
+	s->epoch = next_epoch(s);
 	snap.epoch = s->epoch;
 	snap.ckpt_lsn = L;
 	snap.ckpt_epoch = s->epoch;
@@ -1240,8 +1253,8 @@ int store_close(struct store *s)
 	if (!s)
 		return EXO_EINVAL;
 	stop_thread(s);
-	if (!s->o.read_only && !s->o.manual_ckpt &&
-	    !__atomic_load_n(&s->broken, __ATOMIC_ACQUIRE))
+	rc = __atomic_load_n(&s->broken, __ATOMIC_ACQUIRE);
+	if (rc == 0 && !s->o.read_only && !s->o.manual_ckpt)
 		rc = store_checkpoint(s);
 	rc2 = teardown(s);
 	return rc ? rc : rc2;

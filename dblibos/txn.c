@@ -584,11 +584,11 @@ int dtx_commit(struct dtx *t, lsn_t *lsn)
 	store_install_unlock(s);
 	drop_all(t);
 	store_writer_exit(s);
-	if (t->batch.nops > 0) {
-		rc = wal_commit(store_wal(s), end);
-		if (rc < 0)
-			store_fail(s, rc);
-	}
+	/* Even an empty commit waits: it confirms the state it saw, which
+	 * may rest on commits whose flush is still under way. */
+	rc = wal_commit(store_wal(s), end);
+	if (rc < 0)
+		store_fail(s, rc);
 	finish(t, 1, end);
 	store_after_commit(s);
 	if (lsn)

@@ -793,10 +793,15 @@ int wal_recover(struct wal *w, lsn_t from, uint32_t from_epoch,
 	w->rec = NULL;
 	w->rec_cap = 0;
 	if (rc == 0) {
-		w->max_epoch = max_epoch;
+		w->max_epoch = epoch; /* the last valid record's: the highest */
 		w->recovered = 1;
 	}
 	return rc;
+}
+
+uint32_t wal_last_epoch(struct wal *w)
+{
+	return w ? w->max_epoch : 0;
 }
 
 exo_bno wal_bad_block(struct wal *w)

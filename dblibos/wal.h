@@ -131,6 +131,9 @@ exo_bno wal_bad_block(struct wal *w);
 /* Start appending at the end found by recovery, with epoch (which the
  * caller has made durable, higher than max_epoch). */
 int wal_start(struct wal *w, uint32_t epoch);
+/* After wal_recover: the epoch of the last valid record (from_epoch if
+ * none); wal_start needs a higher one. */
+uint32_t wal_last_epoch(struct wal *w);
 
 /* Append b as one record; *end is the LSN just past it (what to commit).
  * Waits for log space when the log is full (EXO_ENOSPC if the record can

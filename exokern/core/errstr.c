@@ -22,7 +22,7 @@ static const char *const exo_errstr[] = {
 			"first",
 	[-EXO_EIO] = "EXO_EIO: the device reported an I/O error",
 	[-EXO_EBADDISK] = "EXO_EBADDISK: not an exodb disk (no label)",
-	[-EXO_ECORRUPT] = "EXO_ECORRUPT: label or ownership map is corrupt",
+	[-EXO_ECORRUPT] = "EXO_ECORRUPT: on-disk data is corrupt (checksum or check failed)",
 	[-EXO_EVERSION] = "EXO_EVERSION: on-disk format version not supported",
 	[-EXO_EBUSY] = "EXO_EBUSY: disk attached elsewhere, or blocks or pages under I/O",
 	[-EXO_ENOENT] = "EXO_ENOENT: no such disk, owner or capability",

@@ -259,14 +259,16 @@ static void test_create_open_close(void **state)
 	assert_int_equal(store_create(disk, CAP, CAPLEN, &o, &s), EXO_EEXIST);
 	assert_int_equal(store_open(disk, "other", 5, &o, &s), EXO_ENOENT);
 	s = open_store(disk, &o);
-	assert_int_equal(store_sb(s)->epoch, 2);
+	/* Each open clears the epoch a lost newer superblock copy may have
+	 * had (created at 1, that copy at most 2): 3. */
+	assert_int_equal(store_sb(s)->epoch, 3);
 	assert_int_equal(store_root_get(s, 3, &v), 0);
 	assert_int_equal(v, 0);
 	assert_int_equal(store_root_get(s, STORE_NROOTS, &v), EXO_EINVAL);
 	assert_int_equal(store_check(s, NULL, NULL), 0);
 	assert_int_equal(store_close(s), 0);
 	s = open_store(disk, &o);
-	assert_int_equal(store_sb(s)->epoch, 3);
+	assert_int_equal(store_sb(s)->epoch, 5);
 	assert_int_equal(store_close(s), 0);
 	assert_int_equal(fault_disk_destroy("st_create"), 0);
 }
