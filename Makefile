@@ -149,6 +149,10 @@ $(PCFILE): exodb.pc.in
 	@mkdir -p $(@D)
 	$(Q)sed 's|@PREFIX@|$(PREFIX)|' $< >$@
 
+$(BUILD)/bin/exodb-storebench: bench/dblibos/storebench.c $(LIBA)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(BASEFLAGS) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/bin/exodb-vs-lmdb: bench/engine/kvbench.c $(LIBA)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(BASEFLAGS) $(CFLAGS) -o $@ $^ -llmdb $(LDLIBS)
