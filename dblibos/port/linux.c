@@ -30,9 +30,10 @@
  * The open takes a non-blocking exclusive flock (and O_EXCL for a block
  * device) so that one process at a time attaches; a shared open is
  * read-only and takes no lock.  The synchronous ops (for exokern/core's
- * label and map) are plain pread/pwrite/fdatasync; zero uses
- * FALLOC_FL_ZERO_RANGE on files and BLKZEROOUT on block devices, and
- * writes zeros when neither works.
+ * label and map) are plain pread/pwrite/fdatasync; zero writes zeros
+ * into files (so their extents are written, not unwritten, and later
+ * first writes cost no metadata update) and uses BLKZEROOUT on block
+ * devices, writing zeros when that fails.
  */
 #include <assert.h>
 #include <errno.h>
@@ -698,10 +699,10 @@ static int lx_zero(struct hostdev *d, exo_bno bno, uint64_t n)
 		return EXO_ERANGE;
 	if (n == 0)
 		return 0;
+	/* Files get real zeros, not FALLOC_FL_ZERO_RANGE: that leaves
+	 * unwritten extents, and the first write to each then costs a
+	 * metadata update inside the next flush: on the commit path. */
 	if (l->blkdev && ioctl(l->fd, BLKZEROOUT, range) == 0)
-		return 0;
-	if (!l->blkdev && fallocate(l->fd, FALLOC_FL_ZERO_RANGE,
-				    (off_t)range[0], (off_t)range[1]) == 0)
 		return 0;
 	return write_zeros(l, range[0], range[1]);
 }
