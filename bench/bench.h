@@ -95,11 +95,16 @@ struct bench_json *bench_json_open(const char *path); /* NULL: errno */
 void bench_json_begin(struct bench_json *j);           /* a new object */
 void bench_json_str(struct bench_json *j, const char *key, const char *v);
 void bench_json_num(struct bench_json *j, const char *key, double v);
+void bench_json_bool(struct bench_json *j, const char *key, int v);
+void bench_json_nums(struct bench_json *j, const char *key, const double *v,
+		     size_t n); /* an array of numbers */
 void bench_json_end(struct bench_json *j);
 int bench_json_close(struct bench_json *j); /* 0, or -1: errno */
 
 /* ---- benchmarks ---- */
 
 int bench_raw(int argc, char **argv);
+int bench_tpcb(int argc, char **argv);
+int bench_tpcc(int argc, char **argv);
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * exobench.c: the benchmark driver, and the helpers benchmarks share.
  *
+ *   exobench tpcb|tpcc [--engine exodb,lmdb,sqlite-exodb,sqlite] ...
  *   exobench raw --device IMAGE [--io io_uring|libaio|psync|all] ...
  *   exobench NAME --help
  *
@@ -28,6 +29,10 @@ struct bench {
 };
 
 static const struct bench benchmarks[] = {
+	{"tpcb", bench_tpcb,
+	 "TPC-B on exodb, lmdb, sqlite-exodb and sqlite, side by side"},
+	{"tpcc", bench_tpcc,
+	 "TPC-C on exodb, lmdb, sqlite-exodb and sqlite, side by side"},
 	{"raw", bench_raw,
 	 "raw block I/O through exo.h: random reads, write+flush, sequential"},
 };
@@ -38,7 +43,8 @@ static void usage(void)
 {
 	printf("usage: exobench BENCHMARK [OPTIONS...]\n\n"
 	       "Benchmarks of exodb on an exodb disk (image file or block "
-	       "device).\n\nbenchmarks:\n");
+	       "device),\nagainst SQLite and LMDB on the filesystem."
+	       "\n\nbenchmarks:\n");
 	for (size_t i = 0; i < NBENCH; i++)
 		printf("  %-8s %s\n", benchmarks[i].name, benchmarks[i].help);
 	printf("\nrun 'exobench BENCHMARK --help' for its options.\n");
@@ -352,6 +358,28 @@ void bench_json_num(struct bench_json *j, const char *key, double v)
 		fprintf(j->f, "%.6g", v);
 	else
 		fputs("null", j->f);
+}
+
+void bench_json_bool(struct bench_json *j, const char *key, int v)
+{
+	json_key(j, key);
+	fputs(v ? "true" : "false", j->f);
+}
+
+void bench_json_nums(struct bench_json *j, const char *key, const double *v,
+		     size_t n)
+{
+	json_key(j, key);
+	fputc('[', j->f);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			fputs(", ", j->f);
+		if (isfinite(v[i]))
+			fprintf(j->f, "%.6g", v[i]);
+		else
+			fputs("null", j->f);
+	}
+	fputc(']', j->f);
 }
 
 void bench_json_end(struct bench_json *j)

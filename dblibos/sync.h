@@ -1,12 +1,49 @@
 /*
  * sync.h: the locks and condition variables dblibos uses.
  *
- * Hosted, these are pthreads.  On exokern (issue 9) the libOS schedules its
- * own user-level threads and provides the same names; nothing else in
- * dblibos touches a thread library directly.
+ * Hosted, these are pthreads.  On exokern (built with -DEXOKERN) the libOS
+ * schedules its own user-level threads (exokern/user/lib/uthread.h) and
+ * the same names map to them; nothing else in dblibos touches a thread
+ * library directly.
  */
 #ifndef DBLIBOS_SYNC_H
 #define DBLIBOS_SYNC_H
+
+#ifdef EXOKERN
+
+#include <stdint.h>
+
+#include "uthread.h"
+
+typedef struct umutex dl_mutex;
+typedef struct ucond dl_cond;
+typedef struct urwlock dl_rwlock;
+
+#define dl_mutex_init(m)     umutex_init(m)
+#define dl_mutex_destroy(m)  ((void)(m))
+#define dl_lock(m)           umutex_lock(m)
+#define dl_unlock(m)         umutex_unlock(m)
+#define dl_cond_init(c)      ucond_init(c)
+#define dl_cond_destroy(c)   ((void)(c))
+#define dl_wait(c, m)        ucond_wait((c), (m))
+#define dl_signal(c)         ucond_signal(c)
+#define dl_broadcast(c)      ucond_broadcast(c)
+#define dl_rwlock_init(l)    urwlock_init(l)
+#define dl_rwlock_destroy(l) ((void)(l))
+#define dl_rdlock(l)         urwlock_rdlock(l)
+#define dl_wrlock(l)         urwlock_wrlock(l)
+#define dl_rwunlock(l)       urwlock_unlock(l)
+
+typedef struct uthread *dl_thread;
+#define dl_thread_create(t, fn, arg) uthread_create((t), (fn), (arg))
+#define dl_thread_join(t)            uthread_join((t), NULL)
+
+static inline void dl_wait_ms(dl_cond *c, dl_mutex *m, uint32_t ms)
+{
+	ucond_wait_ns(c, m, (uint64_t)ms * 1000000u);
+}
+
+#else /* hosted: pthreads */
 
 #include <pthread.h>
 #include <stdint.h>
@@ -51,5 +88,7 @@ static inline void dl_wait_ms(dl_cond *c, dl_mutex *m, uint32_t ms)
 	}
 	pthread_cond_timedwait(c, m, &ts);
 }
+
+#endif /* EXOKERN */
 
 #endif

@@ -3,8 +3,9 @@
 # A fast no-op when everything is there.  Run by `make deps`.
 set -e
 PKGS="build-essential clang libclang-rt-14-dev liburing-dev libaio-dev \
-liblmdb-dev lmdb-utils libsqlite3-dev sqlite3 libcmocka-dev fio \
-qemu-system-x86 grub-pc-bin grub-common xorriso mtools"
+liblmdb-dev lmdb-utils libsqlite3-dev sqlite3 tcl-dev libcmocka-dev fio \
+qemu-system-x86 grub-pc-bin grub-common xorriso mtools gnuplot-nox \
+busybox-static"
 missing=""
 for p in $PKGS; do
 	s=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

@@ -1,8 +1,9 @@
 /*
  * dev.h: the legacy PC devices exokern drives itself: the COM1 serial
- * port (the console), the two 8259 interrupt controllers, and the 8254
+ * port (the console), the two 8259 interrupt controllers, the 8254
  * interval timer (the preemption tick, and the reference that calibrates
- * the TSC, which is the kernel's clock).
+ * the TSC, which is the kernel's clock) and the real-time clock (the date
+ * at boot).
  */
 #ifndef EXOKERN_DEV_H
 #define EXOKERN_DEV_H
@@ -18,6 +19,10 @@ void pic_init(void);
 void pic_unmask(int irq);
 void pic_eoi(int irq);
 int pic_spurious(int irq); /* a spurious IRQ 7 or 15: no EOI, ignore */
+
+/* rtc.c: seconds since 1970 (UTC, as the RTC keeps it) now, or 0 if the
+ * RTC cannot be read. */
+uint64_t rtc_epoch_s(void);
 
 /* pit.c */
 void pit_start(unsigned hz);     /* channel 0: IRQ 0 hz times a second */

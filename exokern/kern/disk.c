@@ -17,8 +17,8 @@
  *     checks a batch with core_io_check and starts it with the physical
  *     addresses of the env's pages.  Completions arrive by interrupt (or
  *     while the kernel polls for its own I/O): each frees its in-flight
- *     slot, is posted to the ring, and wakes the environment if it waits
- *     in io_reap for enough of them.
+ *     slot, is posted to the ring, and, when the environment waits in
+ *     io_reap for enough of them, finishes that call and wakes it.
  *
  * A page never gets a new owner while DMA may still reach it: page_free
  * refuses pages in flight (disk_pages_busy), block_free blocks in flight,
@@ -32,6 +32,7 @@
 #include "env.h"
 #include "kern.h"
 #include "pmem.h"
+#include "sys.h"
 #include "trap.h"
 #include "virtio_blk.h"
 #include "x86.h"
@@ -169,7 +170,7 @@ static void io_done(struct disk_att *a, uint32_t s, int res)
 	if (res)
 		e->info->io_errors++;
 	if (e->state == ENV_IOWAIT && disk_reapable(a, a->wait))
-		e->state = ENV_RUNNABLE;
+		sys_io_reap_wake(e);
 }
 
 static void disk_done(uint64_t cookie, int res)

@@ -28,6 +28,8 @@ struct env envs[NENV];
 struct env *curenv;
 static uint32_t next_env_id = 1;
 static struct env *fpu_env; /* whose FPU state the FPU holds */
+static struct env *cpu_env; /* whom the processor works for (run_ns) */
+static uint64_t cpu_since;  /* since when */
 
 static int elf_check(const struct elf64_ehdr *eh, uint64_t size)
 {
@@ -173,6 +175,9 @@ static int info_init(struct env *e)
 	in->version = EXO_INFO_VERSION;
 	in->env_id = e->id;
 	in->slice_ns = SLICE_NS;
+	in->tsc_base = boot_tsc;
+	in->tsc_ns_mult = clock_ns_mult();
+	in->realtime_base_ns = clock_realtime_base();
 	e->info = in;
 	return 0;
 }
@@ -212,6 +217,16 @@ int env_create(const struct boot_module *m)
 	return 0;
 }
 
+void env_cpu_switch(struct env *e)
+{
+	uint64_t now = clock_ns();
+
+	if (cpu_env)
+		cpu_env->run_ns += now - cpu_since;
+	cpu_env = e;
+	cpu_since = now;
+}
+
 /* The counters of the info page, refreshed whenever e is about to run. */
 static void env_info_refresh(struct env *e)
 {
@@ -222,6 +237,8 @@ static void env_info_refresh(struct env *e)
 	in->pages_free = pages.nfree;
 	in->pages_owned = e->npages;
 	in->slices = e->slices;
+	in->syscalls = e->syscalls;
+	in->run_ns = e->run_ns;
 	disk_info_refresh(e);
 }
 
@@ -235,6 +252,7 @@ noreturn void env_run(struct env *e)
 		fxrstor(e->fpu);
 		fpu_env = e;
 	}
+	env_cpu_switch(e);
 	env_info_refresh(e);
 	e->tf.rflags = (e->tf.rflags & FL_USER) | FL_IF;
 	if (e->tf.trapno == T_SYSCALL && e->tf.rip < USERLIM)
@@ -272,6 +290,8 @@ noreturn void env_exit(struct env *e, const char *why, int64_t status)
 	e->state = ENV_FREE;
 	if (fpu_env == e)
 		fpu_env = NULL;
+	if (cpu_env == e)
+		env_cpu_switch(NULL);
 	if (curenv == e)
 		curenv = NULL;
 	sched();

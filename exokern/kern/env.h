@@ -34,6 +34,8 @@ struct env {
 	struct exo_info *info;   /* kernel address of the info page */
 	uint64_t npages;         /* pages owned through core */
 	uint64_t slices;         /* time slices received */
+	uint64_t syscalls;       /* system calls made */
+	uint64_t run_ns;         /* processor time, its system calls included */
 	uint64_t revoke_last;    /* clock_ns() of the last revocation asked */
 	char name[BOOT_CMDLINE]; /* the module's command line */
 	uint8_t fpu[512] __attribute__((aligned(16))); /* fxsave area */
@@ -46,6 +48,10 @@ extern struct env *curenv;
  * ELF), EXO_ENOMEM. */
 int env_create(const struct boot_module *m);
 noreturn void env_run(struct env *e);
+/* The processor now works for e (NULL: idles): the time since the last
+ * switch is charged to the environment it worked for until now, kernel
+ * work after that environment's traps included. */
+void env_cpu_switch(struct env *e);
 /* End e (exit or kill): print why, free everything, schedule another. */
 noreturn void env_exit(struct env *e, const char *why, int64_t status);
 

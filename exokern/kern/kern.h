@@ -31,6 +31,8 @@ extern uint64_t boot_tsc; /* set by boot.S */
 void clock_init(void);
 uint64_t clock_ns(void);
 uint64_t clock_tsc_hz(void);
+uint64_t clock_ns_mult(void); /* ns per TSC tick, 32.32 fixed point */
+uint64_t clock_realtime_base(void); /* ns since 1970 at time 0, or 0 */
 
 #define SLICE_HZ 100 /* timer ticks, and so time slices, per second */
 #define SLICE_NS (1000000000ull / SLICE_HZ)

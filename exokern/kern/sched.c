@@ -36,6 +36,7 @@ static noreturn void sched_idle(void)
 {
 	curenv = NULL;
 	sched_idling = 1;
+	env_cpu_switch(NULL);
 	vm_switch(NULL);
 	idle_wait();
 }

@@ -33,6 +33,9 @@ int64_t sys_root_get(struct env *e);
 int64_t sys_root_set(struct env *e);
 int64_t sys_io_submit(struct env *e);
 int64_t sys_io_reap(struct env *e);
+/* Finish e's io_reap, asleep until now, when min completions are there
+ * (disk.c calls it as they arrive; e is not running). */
+void sys_io_reap_wake(struct env *e);
 int64_t sys_io_ring(struct env *e);
 
 #endif

@@ -129,6 +129,7 @@ noreturn void syscall_trap(struct trapframe *tf)
 	uint64_t num = tf->rax;
 
 	e->tf = *tf;
+	e->syscalls++;
 	if (num < SYS_NCALLS && syscalls[num])
 		e->tf.rax = (uint64_t)syscalls[num](e);
 	else

@@ -10,9 +10,11 @@
  * returns.
  *
  * Every call but attach is EXO_EDETACHED until the caller has attached.
- * io_reap waits by putting the environment to sleep (ENV_IOWAIT) with its
- * system call rewound, so that when a completion wakes it, it enters the
- * kernel again with the same arguments and everything is checked anew.
+ * io_reap waits by putting the environment to sleep (ENV_IOWAIT); the
+ * completion that makes enough reapable finishes the call for it
+ * (sys_io_reap_wake, from disk.c): the arguments are checked anew, the
+ * completions copied out, and the environment resumes after its
+ * `syscall` with the result, having entered the kernel once.
  */
 #include <exo/syscall.h>
 
@@ -21,8 +23,6 @@
 #include "kern.h"
 #include "pmem.h"
 #include "sys.h"
-
-#define SYSCALL_INSN_LEN 2 /* 0f 05 */
 
 static struct exo_ioreq batch[EXO_IO_DEPTH]; /* io_submit's copy */
 
@@ -144,18 +144,9 @@ int64_t sys_io_submit(struct env *e)
 	return disk_submit(a, batch, (uint32_t)n);
 }
 
-/* Sleep until a completion makes min reapable, then run this system call
- * again (the registers still hold its arguments). */
-static noreturn void reap_wait(struct env *e, struct disk_att *a, uint64_t min)
-{
-	a->wait = min;
-	e->state = ENV_IOWAIT;
-	e->tf.rip -= SYSCALL_INSN_LEN;
-	e->tf.rax = SYS_io_reap;
-	sched();
-}
-
-int64_t sys_io_reap(struct env *e)
+/* io_reap's checks and copy; *wait instead when fewer than min
+ * completions are there (a->wait is then min). */
+static int64_t io_reap_try(struct env *e, int *wait)
 {
 	struct disk_att *a = disk_att(e);
 	uint64_t max = sysarg(e, 1), min = sysarg(e, 2), va = 0;
@@ -171,9 +162,35 @@ int64_t sys_io_reap(struct env *e)
 	    (r = sysarg_ptr(e, 0, max * sizeof(struct exo_iocomp), 1, &va)))
 		return r;
 	disk_tail_sync(a);
-	if (!disk_reapable(a, min))
-		reap_wait(e, a, min);
+	if (!disk_reapable(a, min)) {
+		a->wait = min;
+		*wait = 1;
+		return 0;
+	}
 	return (int64_t)disk_reap(a, va, max);
+}
+
+int64_t sys_io_reap(struct env *e)
+{
+	int wait = 0;
+	int64_t r = io_reap_try(e, &wait);
+
+	if (wait) { /* sleep; sys_io_reap_wake returns for us */
+		e->state = ENV_IOWAIT;
+		sched();
+	}
+	return r;
+}
+
+void sys_io_reap_wake(struct env *e)
+{
+	int wait = 0;
+	int64_t r = io_reap_try(e, &wait);
+
+	if (wait)
+		return; /* not reached: the caller saw min reapable */
+	e->tf.rax = (uint64_t)r;
+	e->state = ENV_RUNNABLE;
 }
 
 int64_t sys_io_ring(struct env *e)

@@ -14,6 +14,12 @@
 # virtio-blk disk, and also checks with `exodb disk info` that Linux reads
 # the ownership map exokern wrote as exokern sees it, including after QEMU
 # was killed in the middle of ownership changes.
+# The libOS suite runs dblibos, the engine and the benchmarks' TPC-B
+# (bench/tpcb.c) inside exokern: dbtest (threads, stores, objects,
+# recovery, group commit), two database environments under a revocation,
+# qtpcb (a short TPC-B with its consistency check), the exodb CLI's
+# check, and two power cuts (QEMU killed while commits go on; after the
+# reboot every commit the guest acknowledged on the console is there).
 # Logs go to $BUILD/test/exokern/NAME.log.  The last line is the total:
 # "N passed, N failed".  Exit status 1 if anything failed.
 #
@@ -319,6 +325,133 @@ boot disk-bench 128M -kernel "$KERNEL" $(drive "$DISK") \
 	-initrd "$(modules diskbench)"
 result diskbench
 grep '^diskbench: .* ops/s' "$log"
+
+# ---- the database libOS (dblibos on exokern) ----
+
+# 11. dblibos's own checks inside the guest: threads, a store created on
+# the disk, transactions on objects, reopen, recovery, group commit.
+newdisk
+boot db-store 256M -kernel "$KERNEL" $(drive "$DISK") \
+	-initrd "$(modules "dbtest store cap-db")"
+result dbtest-store
+grep '^dbtest: ' "$log"
+
+# acked_ok LOG: every "ack T SEQ" of the cut run ($1) is below the
+# "durable T N" the verifying boot ($log) found for thread T.
+acked_ok() {
+	awk '
+	FNR == NR && /^ack [0-9]+ [0-9]+$/ {
+		if (!($2 in max) || $3 + 0 > max[$2]) max[$2] = $3 + 0
+		acks++
+		next
+	}
+	FNR != NR && /^durable [0-9]+ -?[0-9]+$/ { dur[$2] = $3 + 0 }
+	END {
+		bad = 0
+		for (t in max)
+			if (!(t in dur) || max[t] >= dur[t]) {
+				printf "thread %s: ack %d, durable %s\n", t,
+				       max[t], (t in dur) ? dur[t] : "none"
+				bad = 1
+			}
+		if (acks == 0) { print "no acknowledged commits"; bad = 1 }
+		exit bad
+	}' "$1" "$log"
+}
+
+# cutrun NAME MEM MODULE READY: boot MODULE on $DISK, wait for its line
+# READY, let it run 0.5 to 1.5 s more and kill QEMU (SIGKILL: a power
+# cut); the console goes to $LOGDIR/NAME.log ($cutlog).
+cutrun() {
+	name=$1
+	cutlog=$LOGDIR/$name.log
+	$QEMU -m "$2" -kernel "$KERNEL" $(drive "$DISK") -initrd \
+		"$(modules "$3")" </dev/null >"$cutlog.raw" 2>&1 &
+	qpid=$!
+	i=0
+	while [ $i -lt 300 ] && kill -0 $qpid 2>/dev/null &&
+	    ! grep -q "^$4" "$cutlog.raw" 2>/dev/null; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	r=$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
+	delay=$(awk -v r="$r" \
+		'BEGIN { printf "%.3f", 0.5 + (r % 1000) / 1000 }')
+	sleep "$delay"
+	kill -KILL $qpid 2>/dev/null
+	wait $qpid 2>/dev/null
+	tr -d '\r' <"$cutlog.raw" >"$cutlog" && rm -f "$cutlog.raw"
+	# a line the kill cut short is no acknowledgement
+	[ -z "$(tail -c 1 "$cutlog")" ] || sed -i '$d' "$cutlog"
+	if grep -q "^$4" "$cutlog" && ! grep -q "^FAIL" "$cutlog"; then
+		ok
+	else
+		bad "the committing run did not run: $(tail -n 3 "$cutlog")"
+	fi
+	echo "boot $name: killed QEMU ${delay}s into the run," \
+		"$(grep -c '^ack ' "$cutlog") commits acknowledged" \
+		"(log: $cutlog)"
+}
+
+# 12. Power cut: kill QEMU while threads commit, boot again, recover,
+# check the store, and find every acknowledged commit.
+newdisk
+cutrun db-cut 256M "dbtest cut cap-cut" "dbtest-cut: running"
+boot db-cut-after 256M -kernel "$KERNEL" $(drive "$DISK") \
+	-initrd "$(modules "dbtest verify cap-cut")"
+result dbtest-verify
+if why=$(acked_ok "$cutlog"); then ok; else bad "lost commits: $why"; fi
+
+# 13. Two database environments, each with its own capability and store
+# on one disk, at the same time; a third takes all free memory, the
+# kernel asks the others for pages, their caches choose what to give
+# back (nothing is repossessed), and the runs go on and verify.
+newdisk
+boot db-pair 128M -kernel "$KERNEL" $(drive "$DISK") -initrd \
+	"$(modules "dbtest run cap-a 3" "dbtest run cap-b 3" "dbtest hog 256")"
+result dbtest-run 2
+result dbtest-hog
+grep '^dbtest: ' "$log"
+if grep -q "^dbtest: store cap-.*, [1-9][0-9]* given back" "$log" &&
+    ! grep -q "repossessed" "$log"; then
+	ok
+else
+	bad "no cache gave pages back, or the kernel repossessed some"
+fi
+
+# ---- the engine and the benchmarks' TPC-B in the guest ----
+
+# engine_check: the exodb CLI, run inside exokern, checks the store the
+# TPC-B runs use ("bench") completely.
+engine_check() {
+	boot "$1" 256M -kernel "$KERNEL" $(drive "$DISK") -initrd \
+		"$(modules "exodb check /dev/vda --store bench --cache 16M")"
+	has "/dev/vda: store 'bench' ok:"
+}
+
+# 14. A short TPC-B (bench/tpcb.c on the engine), its consistency check,
+# then the engine's own check.
+newdisk
+boot tpcb-short 256M -kernel "$KERNEL" $(drive "$DISK") \
+	-initrd "$(modules "qtpcb short 4 2")"
+result qtpcb-short
+grep '^qtpcb: ' "$log"
+engine_check tpcb-short-check
+
+# 15. Power cut during TPC-B; after the reboot every acknowledged commit
+# (the history rows each terminal acknowledged) is there, the balances
+# agree, and the engine's check passes.
+newdisk
+cutrun tpcb-cut 256M "qtpcb run 4" "qtpcb-run: running"
+acks=$(awk '/^ack [0-9]+ [0-9]+$/ { if ($3 + 0 > m[$2]) m[$2] = $3 + 0 }
+	END { for (t in m) printf "%s%s:%d", n++ ? " " : "", t, m[t] }' \
+	"$cutlog")
+[ -n "$acks" ] || bad "tpcb-cut: no acknowledged commits"
+boot tpcb-cut-after 256M -kernel "$KERNEL" $(drive "$DISK") \
+	-initrd "$(modules "qtpcb verify $acks")"
+result qtpcb-verify
+grep '^qtpcb: ' "$log"
+engine_check tpcb-cut-check
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -14,6 +14,17 @@
  * numbers to the repossession ring: page repo_count++ goes to
  * repo[repo_count % EXO_REPO_MAX].  A libOS compares repo_count with the
  * last value it saw to learn which of its pages are gone.
+ *
+ * The clock without a system call: time_ns is refreshed whenever the
+ * kernel returns to the environment; between crossings a program reads
+ * the TSC itself: ns = (rdtsc() - tsc_base) * tsc_ns_mult >> 32, the
+ * product taken in 128 bits (tsc_ns_mult is nanoseconds per tick in 32.32
+ * fixed point; both 0 where the port has no such clock).  The wall clock
+ * is realtime_base_ns + time_ns: nanoseconds since 1970 (UTC) at time 0,
+ * from the machine's real-time clock, 0 if unknown.  syscalls
+ * counts the system calls this environment has made: its kernel
+ * crossings, for measurements; run_ns is the processor time it has had,
+ * the kernel's work after its traps included (both 0 on hosted ports).
  */
 #ifndef EXO_INFO_H
 #define EXO_INFO_H
@@ -56,6 +67,13 @@ struct exo_info {
 	uint64_t revoke_deadline_ns;
 	uint64_t repo_count;
 	exo_ppn  repo[EXO_REPO_MAX];
+
+	/* crossings, processor time and the user-level clock (see above) */
+	uint64_t syscalls;
+	uint64_t run_ns;
+	uint64_t tsc_base;
+	uint64_t tsc_ns_mult;
+	uint64_t realtime_base_ns;
 };
 
 EXO_STATIC_ASSERT(sizeof(struct exo_info) <= EXO_PAGE_SIZE,

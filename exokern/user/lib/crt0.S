@@ -2,7 +2,8 @@
  * crt0.S: where every exokern program starts.  The kernel enters _start
  * with rdi = argc, rsi = argv and a 16-byte aligned stack.  The first
  * instruction reads the TSC (exo_start_tsc), so a program can tell how
- * long the boot took to reach it.
+ * long the boot took to reach it.  main is called through exo_start
+ * (start.c).
  */
 	.text
 	.globl _start
@@ -12,7 +13,7 @@ _start:
 	or	%rdx, %rax
 	mov	%rax, exo_start_tsc(%rip)
 	xor	%ebp, %ebp
-	call	main
+	call	exo_start
 	mov	%eax, %edi
 	call	exit
 	ud2

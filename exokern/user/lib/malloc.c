@@ -9,6 +9,8 @@
  * malloc takes the first that fits and splits it, free merges a block with
  * its free neighbours.  Allocated blocks carry BLK_USED where a free
  * block keeps its list link, which catches double and wild frees.
+ * aligned_alloc takes a block large enough to hold an aligned one inside
+ * and frees the part before it.
  */
 #include "ulib.h"
 
@@ -165,4 +167,43 @@ void *realloc(void *p, size_t n)
 		free(p);
 	}
 	return q;
+}
+
+void *aligned_alloc(size_t align, size_t n)
+{
+	char *p, *a;
+	struct blk *b, *rest;
+
+	if (align <= BLK_HDR)
+		return malloc(n);
+	if (align & (align - 1) || align > UHEAP_MAX || n > UHEAP_MAX)
+		return NULL;
+	p = malloc(n + align + BLK_MIN);
+	if (!p)
+		return NULL;
+	a = (char *)(((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1));
+	if (a == p)
+		return p;
+	while (a - p < BLK_MIN)
+		a += align;
+	b = (struct blk *)(p - BLK_HDR);
+	rest = (struct blk *)(a - BLK_HDR);
+	rest->size = b->size - (size_t)(a - p);
+	rest->next = BLK_USED;
+	b->size = (size_t)(a - p);
+	free(p);
+	return a;
+}
+
+int posix_memalign(void **out, size_t align, size_t n)
+{
+	void *p;
+
+	if (align < sizeof(void *) || (align & (align - 1)))
+		return EXO_EINVAL;
+	p = aligned_alloc(align, n);
+	if (!p)
+		return EXO_ENOMEM;
+	*out = p;
+	return 0;
 }

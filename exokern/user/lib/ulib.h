@@ -15,7 +15,11 @@
  *     of whole lines reaches the console in one piece;
  *   - the string functions and snprintf of klibc.h, and exo_strerror;
  *   - malloc/free over pages the program allocates and maps itself, in
- *     the address range [UHEAP_BASE, UHEAP_BASE + UHEAP_MAX).
+ *     the address range [UHEAP_BASE, UHEAP_BASE + UHEAP_MAX);
+ *   - the kernel's clock without a system call (exo_clock_ns);
+ *   - user-level threads and their locks (uthread.h), and enough of the
+ *     C library's headers (exokern/user/include) for the libOS: string.h,
+ *     stdlib.h, time.h, assert.h and the like.
  * Nothing here handles revocation: a libOS that keeps many pages must
  * watch the info page (sys_info()) and free pages when asked.
  */
@@ -103,6 +107,11 @@ void *malloc(size_t n);
 void *calloc(size_t n, size_t size);
 void *realloc(void *p, size_t n);
 void free(void *p);
+
+void *aligned_alloc(size_t align, size_t n);
+
+/* clock.c: nanoseconds since boot, SYS_time's clock, from the TSC. */
+uint64_t exo_clock_ns(void);
 
 /* exokern/core/errstr.c */
 const char *exo_strerror(int err);
