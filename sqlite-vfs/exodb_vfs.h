@@ -30,8 +30,9 @@
  *   size=BYTES  EXODB_VFS_SIZE   size of a disk image created here, with an
  *                                optional K, M or G suffix; default 1G
  *                                (preallocated by exo_disk_format).
- *   cache=PAGES EXODB_VFS_CACHE  buffer cache budget of the store, in 4 KiB
- *                                pages; default the store's (16 MiB).
+ *   cache_pages=PAGES            buffer cache budget of the store, in 4 KiB
+ *               EXODB_VFS_CACHE  pages; default the store's (16 MiB).  (Not
+ *                                "cache=": SQLite takes that one itself.)
  *   io=ENGINE   EXODB_VFS_IO     hosted I/O engine: io_uring (default),
  *                                libaio or psync.
  *

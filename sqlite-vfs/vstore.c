@@ -104,7 +104,7 @@ int vconf_from_uri(const char *zname, struct vconf *c)
 	v = param(zname, "size", "EXODB_VFS_SIZE");
 	if (v && !(c->size = parse_size(v) & ~(uint64_t)(EXO_BLOCK_SIZE - 1)))
 		c->size = DEFAULT_SIZE;
-	v = param(zname, "cache", "EXODB_VFS_CACHE");
+	v = param(zname, "cache_pages", "EXODB_VFS_CACHE");
 	if (v)
 		c->cache_pages = strtoull(v, NULL, 10);
 	c->io = param(zname, "io", "EXODB_VFS_IO");
